@@ -1,0 +1,2 @@
+"""synthgate."""
+__version__ = "0.1.0"

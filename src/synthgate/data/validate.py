@@ -1,0 +1,140 @@
+"""One validation pass over the input tables: collect every problem, then raise (messages say what to fix)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from synthgate.data.schema import Column, Kind, Metadata, Schema, category_values, infer_kind
+from synthgate.errors import InputError, raise_collected
+
+ROLES = ("real", "holdout", "synthetic")
+
+
+@dataclass(frozen=True)
+class Limits:
+    min_rows: int = 200
+    max_categories: int = 1000
+
+
+def validate_inputs(tables: dict[str, pd.DataFrame], metadata: Metadata, limits: Limits = Limits()) -> Schema:
+    """Check ``tables`` (``real`` first; every role shares its columns) and return the schema of ``real``."""
+    errors: list[InputError] = []
+    for role, frame in tables.items():
+        errors += _check_size(role, frame, limits)
+    raise_collected(errors)
+    real = tables["real"]
+    for role, frame in tables.items():
+        if role != "real":
+            errors += _check_columns(role, frame, real)
+    errors += _check_metadata(metadata, real)
+    raise_collected(errors)
+    schema = infer_schema(real, metadata, limits, tables)
+    for role, frame in tables.items():
+        if role != "real":
+            errors += _check_values(role, frame, real, schema, metadata)
+    errors += _check_cardinality(schema, real, limits)
+    raise_collected(errors)
+    return schema
+
+
+def _check_size(role: str, frame: pd.DataFrame, limits: Limits) -> list[InputError]:
+    if frame.shape[1] == 0:
+        return [InputError("has no columns.", fix="Pass a table with a header row and data.", table=role)]
+    if len(frame) < limits.min_rows:
+        return [InputError(f"{len(frame)} rows. A {role} table needs at least {limits.min_rows} rows "
+                           "(policy: min_rows);", fix="pass a larger one.", table=role)]
+    duplicated = frame.columns[frame.columns.duplicated()].tolist()
+    if duplicated:
+        return [InputError(f"column names {duplicated} appear more than once.", fix="Rename them.", table=role)]
+    return []
+
+
+def _check_columns(role: str, frame: pd.DataFrame, real: pd.DataFrame) -> list[InputError]:
+    extra = [c for c in frame.columns if c not in real.columns]
+    missing = [c for c in real.columns if c not in frame.columns]
+    if not extra and not missing:
+        return []
+    parts = ([f"columns {extra} are not in real"] if extra else []) + ([f"{missing} missing"] if missing else [])
+    return [InputError(", and ".join(parts) + ".", fix="All tables must share one column set.", table=role)]
+
+
+def _check_metadata(metadata: Metadata, real: pd.DataFrame) -> list[InputError]:
+    named = {"target": [metadata.target] if metadata.target else [], "sensitive": metadata.sensitive,
+             "columns": list(metadata.columns), "nullable": metadata.nullable}
+    return [InputError(f"metadata '{key}' names {[n for n in names if n not in real.columns]}, "
+                       "which real does not have.", fix=f"Use column names of real: {list(real.columns)}.")
+            for key, names in named.items() if any(n not in real.columns for n in names)]
+
+
+def infer_schema(real: pd.DataFrame, metadata: Metadata, limits: Limits = Limits(),
+                 tables: dict[str, pd.DataFrame] | None = None) -> Schema:
+    """Column kinds from ``real`` (metadata overrides), with notes on every excluded column."""
+    columns, notes = [], []
+    for name in real.columns:
+        series = real[name]
+        kind = metadata.columns.get(name) or infer_kind(series)
+        nullable = bool(series.isna().any()) or name in metadata.nullable
+        excluded = _exclusion(name, series, kind)
+        if excluded:
+            notes.append(f"{name}: {excluded}")
+        categories = category_values(series) if kind.is_categorical else ()
+        columns.append(Column(name, kind, nullable, categories, excluded))
+    return Schema(tuple(columns), metadata.target, metadata.positive, tuple(metadata.sensitive), tuple(notes))
+
+
+def _exclusion(name: str, series: pd.Series, kind: Kind) -> str | None:
+    if kind is Kind.IDENTIFIER:
+        return ("excluded from distance metrics: identifier / free text (almost every value unique); "
+                "declare its kind in the metadata file if that is wrong")
+    if series.nunique(dropna=False) <= 1:
+        return "excluded: constant in real (one value), so it carries no information to compare"
+    return None
+
+
+def _check_values(role: str, frame: pd.DataFrame, real: pd.DataFrame, schema: Schema,
+                  metadata: Metadata) -> list[InputError]:
+    errors = []
+    for column in schema.usable:
+        series = frame[column.name]
+        if column.kind.is_numerical and not _numeric_like(series, column.kind):
+            errors.append(InputError(f"values are {series.dtype}, but real.{column.name} is {column.kind.value}.",
+                                     fix="Convert the column, or declare its kind in the metadata file.",
+                                     table=role, column=column.name))
+            continue
+        if role == "synthetic":
+            errors += _check_synthetic_values(series, real[column.name], column, metadata)
+    return errors
+
+
+def _check_synthetic_values(series: pd.Series, real: pd.Series, column: Column,
+                            metadata: Metadata) -> list[InputError]:
+    errors = []
+    nan = int(series.isna().sum())
+    if nan and not column.nullable:
+        errors.append(InputError(f"{nan} NaN values, real.{column.name} has none.",
+                                 fix=f"Fill them, or mark '{column.name}' nullable in the metadata file.",
+                                 table="synthetic", column=column.name))
+    if column.kind.is_categorical:
+        known = set(column.categories)
+        unseen = sorted({str(v) for v in series.dropna().unique() if v not in known})
+        if unseen:
+            shown = unseen[:5] + (["…"] if len(unseen) > 5 else [])
+            errors.append(InputError(f"{len(unseen)} categories never occur in real: {shown}.",
+                                     fix="A generator cannot invent categories: fix the generator, or map them "
+                                         "to real categories.", table="synthetic", column=column.name))
+    return errors
+
+
+def _numeric_like(series: pd.Series, kind: Kind) -> bool:
+    if kind is Kind.DATETIME:
+        return pd.api.types.is_datetime64_any_dtype(series)
+    return pd.api.types.is_numeric_dtype(series) or series.isna().all()
+
+
+def _check_cardinality(schema: Schema, real: pd.DataFrame, limits: Limits) -> list[InputError]:
+    return [InputError(f"{len(c.categories)} distinct categories (limit {limits.max_categories}, policy: "
+                       "max_categories).", fix="Bin it, raise max_categories, or declare it 'identifier' in the "
+                                               "metadata file to leave it out.", table="real", column=c.name)
+            for c in schema.usable if c.kind.is_categorical and len(c.categories) > limits.max_categories]

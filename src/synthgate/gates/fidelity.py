@@ -1,0 +1,166 @@
+"""Fidelity: the surface check every other gate must go beyond.
+
+Measurements (each against holdout resamples of the same size, maximised over columns the same way):
+- ``fidelity.ks_max``: worst Kolmogorov-Smirnov distance of a numerical column (R7: ~0.0123 mean at n=10^4);
+- ``fidelity.tvd_max``: worst total-variation distance of a categorical column (R6 noise floor);
+- ``fidelity.pair_tvd_max``: worst TVD of a pair's joint distribution (numericals binned at real deciles);
+- ``fidelity.corr_gap``: largest absolute difference of a Pearson correlation between numerical columns.
+Passes: the real holdout as "synthetic". Fails: ``defects.shift_column`` by a fraction of a std on one column.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Iterable
+
+import numpy as np
+
+from synthgate.data import numeric_values
+from synthgate.gates.base import Gate
+from synthgate.gates.context import RunContext
+from synthgate.reference import band, compared_size, subsample
+from synthgate.verdict import Measurement, Rule, judge, skipped
+
+BINS = 10
+
+
+class FidelityGate(Gate):
+    name = "fidelity"
+    title = "Fidelity (surface similarity)"
+    rules = {
+        "fidelity.ks_max": Rule("higher", 0.01, 0.03, description="worst numerical column KS distance"),
+        "fidelity.tvd_max": Rule("higher", 0.01, 0.03, description="worst categorical column TVD"),
+        "fidelity.pair_tvd_max": Rule("higher", 0.02, 0.05, description="worst column-pair joint TVD"),
+        "fidelity.corr_gap": Rule("higher", 0.03, 0.08, description="largest numerical correlation difference"),
+    }
+
+    def measure(self, ctx: RunContext) -> Iterable[Measurement]:
+        columns = _ColumnData.of(ctx)
+        rng = ctx.rng(self.name)
+        n = compared_size(len(ctx.tables.synthetic), len(ctx.tables.holdout))
+        value = columns.statistics("synthetic", subsample(len(ctx.tables.synthetic), n, rng))
+        draws = []
+        for i in range(ctx.policy.resamples):
+            ctx.progress("fidelity: holdout references", i, ctx.policy.resamples)
+            rows = rng.choice(len(ctx.tables.holdout), size=n, replace=n >= len(ctx.tables.holdout))
+            draws.append(columns.statistics("holdout", np.sort(rows)))
+        for key, names in columns.groups().items():
+            mid = f"fidelity.{key}"
+            if not names:
+                yield skipped(mid, f"no {'numerical' if key in ('ks_max', 'corr_gap') else 'categorical'} "
+                                   "columns to compare" if key != "pair_tvd_max" else "fewer than two columns")
+                continue
+            per_item = value[key]
+            honest = np.array([d[key] for d in draws])
+            reference = band(honest.max(axis=1), level=ctx.policy.band, n=n, method="holdout resamples")
+            worst_item = names[int(np.argmax(per_item))]
+            details = {"worst": worst_item, "items": {
+                name: {"value": float(v), "honest_high": float(np.quantile(honest[:, j], ctx.policy.band))}
+                for j, (name, v) in enumerate(zip(names, per_item))}}
+            yield judge(mid, float(per_item.max()), reference, self.rule(ctx, mid), n=n, details=details)
+
+    def report_details(self, ctx: RunContext, measurements: tuple[Measurement, ...]) -> dict:
+        return {"marginals": _ColumnData.of(ctx).marginals(ctx)}
+
+
+class _ColumnData:
+    """Per-column arrays prepared once: sorted real values for KS, integer codes for TVDs."""
+
+    def __init__(self, ctx: RunContext):
+        self.ctx = ctx
+        schema = ctx.schema
+        self.numerical = schema.numerical
+        self.categorical = schema.categorical
+        self.values = {role: {c: _ks_values(ctx.tables[role][c]) for c in self.numerical}
+                       for role in ("real", "holdout", "synthetic")}
+        self.real_sorted = {c: np.sort(v) for c, v in self.values["real"].items()}
+        self.codes, self.levels = {}, {}
+        for role in ("real", "holdout", "synthetic"):
+            self.codes[role] = {}
+            for c in self.categorical:
+                raw = ctx.encoding.codes(ctx.tables[role], c)
+                self.levels[c] = len(schema[c].categories) + 1
+                self.codes[role][c] = np.where(raw < 0, self.levels[c] - 1, raw)
+            for c in self.numerical:
+                self.codes[role][c], self.levels[c] = _decile_codes(self.values[role][c], self.values["real"][c])
+        names = self.categorical + self.numerical
+        self.pairs = [(a, b) for a, b in combinations(names, 2)]
+        self.real_shares = {c: _shares(self.codes["real"][c], self.levels[c]) for c in names}
+        self.real_pairs = {p: _joint(self.codes["real"], p, self.levels) for p in self.pairs}
+        self.real_corr = _corr(self.values["real"], self.numerical, None)
+
+    @classmethod
+    def of(cls, ctx: RunContext) -> "_ColumnData":
+        return ctx._cached(("fidelity-columns",), lambda: cls(ctx))
+
+    def groups(self) -> dict[str, list[str]]:
+        corr_names = [f"{a}~{b}" for a, b in combinations(self.numerical, 2)]
+        return {"ks_max": self.numerical, "tvd_max": self.categorical,
+                "pair_tvd_max": [f"{a}~{b}" for a, b in self.pairs], "corr_gap": corr_names}
+
+    def statistics(self, role: str, rows: np.ndarray) -> dict[str, np.ndarray]:
+        codes = {c: v[rows] for c, v in self.codes[role].items()}
+        ks = [_ks(self.real_sorted[c], self.values[role][c][rows]) for c in self.numerical]
+        tvd = [_tvd(self.real_shares[c], _shares(codes[c], self.levels[c])) for c in self.categorical]
+        pair = [_tvd(self.real_pairs[p], _joint(codes, p, self.levels)) for p in self.pairs]
+        corr = np.abs(_corr(self.values[role], self.numerical, rows) - self.real_corr)
+        upper = corr[np.triu_indices(len(self.numerical), 1)] if len(self.numerical) > 1 else np.array([])
+        return {"ks_max": np.array(ks), "tvd_max": np.array(tvd), "pair_tvd_max": np.array(pair),
+                "corr_gap": np.nan_to_num(upper)}
+
+    def marginals(self, ctx: RunContext) -> dict:
+        """Per-column shares for overlay plots; category labels masked when rare in real."""
+        out = {}
+        for c in self.categorical + self.numerical:
+            shares = {r: _shares(self.codes[r][c], self.levels[c]).round(5).tolist()
+                      for r in ("real", "synthetic", "holdout")}
+            if c in self.categorical:
+                labels = [ctx.label(c, v) for v in ctx.schema[c].categories] + ["unseen"]
+            else:
+                labels = [f"decile {i + 1}" for i in range(BINS)] + ["NaN"]
+            out[c] = {"kind": "categorical" if c in self.categorical else "numerical", "labels": labels, **shares}
+        return out
+
+
+def _ks_values(series) -> np.ndarray:
+    values = numeric_values(series)
+    return np.where(np.isnan(values), np.inf, values)  # NaN sorts last, so a NaN-share gap counts in KS
+
+
+def _ks(real_sorted: np.ndarray, sample: np.ndarray) -> float:
+    sample = np.sort(sample)
+    points = np.concatenate([real_sorted, sample])
+    f_real = np.searchsorted(real_sorted, points, side="right") / len(real_sorted)
+    f_sample = np.searchsorted(sample, points, side="right") / len(sample)
+    return float(np.max(np.abs(f_real - f_sample)))
+
+
+def _decile_codes(values: np.ndarray, real: np.ndarray) -> tuple[np.ndarray, int]:
+    finite = real[np.isfinite(real)]
+    edges = np.unique(np.quantile(finite, np.linspace(0, 1, BINS + 1)[1:-1])) if len(finite) else np.array([])
+    codes = np.searchsorted(edges, values, side="right")
+    return np.where(np.isfinite(values), codes, BINS), BINS + 1
+
+
+def _shares(codes: np.ndarray, levels: int) -> np.ndarray:
+    return np.bincount(codes, minlength=levels) / max(len(codes), 1)
+
+
+def _joint(codes: dict, pair: tuple[str, str], levels: dict) -> np.ndarray:
+    a, b = pair
+    return _shares(codes[a] * levels[b] + codes[b], levels[a] * levels[b])
+
+
+def _tvd(p: np.ndarray, q: np.ndarray) -> float:
+    return 0.5 * float(np.abs(p - q).sum())
+
+
+def _corr(values: dict, names: list[str], rows: np.ndarray | None) -> np.ndarray:
+    if len(names) < 2:
+        return np.zeros((len(names), len(names)))
+    matrix = np.column_stack([values[c] if rows is None else values[c][rows] for c in names])
+    matrix = np.where(np.isfinite(matrix), matrix, np.nan)
+    col_mean = np.nanmean(matrix, axis=0)
+    matrix = np.where(np.isnan(matrix), col_mean, matrix)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(np.corrcoef(matrix, rowvar=False))

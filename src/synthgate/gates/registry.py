@@ -1,0 +1,14 @@
+"""The explicit list of gates a check runs, in report order. A new gate adds one line here."""
+
+from synthgate.gates.fidelity import FidelityGate
+
+ALL_GATES = (
+    FidelityGate(),
+)
+
+
+def gate_named(name: str):
+    for gate in ALL_GATES:
+        if gate.name == name:
+            return gate
+    raise KeyError(f"no gate named {name!r}; gates: {[g.name for g in ALL_GATES]}")

@@ -1,0 +1,134 @@
+"""Policy file (TOML or YAML) → validated, typed settings with defaults.
+
+Thresholds are excesses over the honest reference, per measurement id (``[rules."privacy.exact_copy_rate"]``);
+each gate declares its default rules and its own settings section (``[gates.bias]``).
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from synthgate.errors import PolicyError
+from synthgate.verdict import Rule, Verdict
+
+
+class RuleOverride(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    warn_excess: float | None = None
+    fail_excess: float | None = None
+    max_noise: float | None = None
+
+
+class Policy(BaseModel):
+    """Everything a run may be told; every field has a default, so no policy file is needed."""
+
+    model_config = ConfigDict(extra="forbid")
+    seed: int = 0
+    min_rows: int = Field(200, ge=1, description="smallest table a run accepts")
+    max_categories: int = Field(1000, ge=2, description="more distinct values is an error, not a category")
+    resamples: int = Field(100, ge=10, description="holdout resamples behind each honest reference band")
+    band: float = Field(0.95, gt=0.5, lt=1, description="central share of honest resamples the band holds")
+    mask_below: int = Field(10, ge=0, description="category labels with fewer real rows are masked in reports")
+    fail_on: Verdict = Verdict.FAIL
+    gates_enabled: list[str] | None = Field(None, description="run only these gates (default: all)")
+    ledger: str | None = Field(None, description="ledger path or database URL")
+    rules: dict[str, RuleOverride] = Field(default_factory=dict)
+    gates: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    def rule(self, measurement_id: str, default: Rule) -> Rule:
+        override = self.rules.get(measurement_id)
+        return default.with_overrides(**override.model_dump()) if override else default
+
+    def settings(self, gate: str, model: type[BaseModel]) -> BaseModel:
+        try:
+            return model.model_validate(self.gates.get(gate, {}))
+        except ValidationError as err:
+            raise PolicyError(f"policy [gates.{gate}]: {_problems(err)}") from None
+
+
+def load_policy(source: str | Path | dict | Policy | None = None) -> Policy:
+    """Read and validate a policy (TOML, YAML or JSON file, dict, or Policy); None gives the defaults."""
+    if isinstance(source, Policy):
+        return source
+    data: Any = source or {}
+    if isinstance(source, (str, Path)):
+        data = _read(Path(source))
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as err:
+        raise PolicyError(f"policy does not validate: {_problems(err)}. "
+                          "Run 'synthgate policy init' for a commented default policy.") from None
+
+
+def check_policy(policy: Policy, gates: Iterable[Any]) -> None:
+    """Refuse rule ids and gate sections no gate knows (a typo must not silently fall back to defaults)."""
+    gates = list(gates)
+    known_rules = {rid for g in gates for rid in g.rules}
+    known_gates = {g.name for g in gates}
+    unknown = sorted(set(policy.rules) - known_rules)
+    if unknown:
+        raise PolicyError(f"policy rules {unknown} match no measurement. Known: {sorted(known_rules)}.")
+    unknown = sorted(set(policy.gates) - known_gates) + sorted(set(policy.gates_enabled or []) - known_gates)
+    if unknown:
+        raise PolicyError(f"policy names gates {unknown}, which do not exist. Known: {sorted(known_gates)}.")
+    for gate in gates:
+        policy.settings(gate.name, gate.Settings)
+
+
+def render_default_policy(gates: Iterable[Any]) -> str:
+    """A commented TOML policy with every default, for ``synthgate policy init``."""
+    lines = ["# synthgate policy. Every value below is the default; delete what you do not change.",
+             "# Thresholds are excesses beyond the honest reference band (what the real holdout scores on",
+             "# the same test at the same size), in each measurement's own units.", ""]
+    for name, field in Policy.model_fields.items():
+        if name in ("rules", "gates", "gates_enabled", "ledger", "fail_on"):
+            continue
+        lines += [f"# {field.description}", f"{name} = {json.dumps(field.default)}"]
+    lines += ['fail_on = "fail"            # or "warn" / "inconclusive": the least severe verdict that fails CI',
+              '# ledger = "synthgate-ledger.sqlite"   # or a database URL', ""]
+    for gate in gates:
+        settings = gate.Settings()
+        if settings.model_fields:
+            lines.append(f"[gates.{gate.name}]")
+            for key, value in settings.model_dump(mode="json").items():
+                desc = type(settings).model_fields[key].description
+                lines.append(f"# {key} = {_toml_value(value)}" + (f"    # {desc}" if desc else ""))
+            lines.append("")
+    for gate in gates:
+        for rid, rule in gate.rules.items():
+            lines += [f'[rules."{rid}"]   # {rule.description} (worse when {rule.worse})',
+                      f"warn_excess = {rule.warn_excess!r}", f"fail_excess = {rule.fail_excess!r}"]
+            if rule.max_noise is not None:
+                lines.append(f"max_noise = {rule.max_noise!r}")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if value is None:
+        return '"" # (unset)'
+    return json.dumps(value)
+
+
+def _read(path: Path) -> Any:
+    if not path.is_file():
+        raise PolicyError(f"policy file {str(path)!r} does not exist. Check --policy, or run 'synthgate policy init'.")
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() == ".toml":
+            return tomllib.loads(text)
+        if path.suffix.lower() == ".json":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError, ValueError) as err:
+        raise PolicyError(f"policy file {path.name!r} cannot be parsed: {err}") from None
+
+
+def _problems(err: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'policy'}: {e['msg']}" for e in err.errors())

@@ -1,0 +1,79 @@
+"""CheckResult: what a run produced, serialised to versioned JSON (never pickle)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from synthgate.errors import GateFailed
+from synthgate.gates.base import GateResult
+from synthgate.verdict import Verdict, worst
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    gates: tuple[GateResult, ...]
+    seed: int = 0
+    inputs: dict[str, Any] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict, compare=False)
+    policy: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    created: str = field(default="", compare=False)
+    schema_version: int = SCHEMA_VERSION
+
+    @classmethod
+    def of(cls, *gates: GateResult, **kwargs: Any) -> "CheckResult":
+        return cls(tuple(gates), **kwargs)
+
+    @property
+    def verdict(self) -> Verdict:
+        return worst(g.verdict for g in self.gates)
+
+    def gate(self, name: str) -> GateResult:
+        for g in self.gates:
+            if g.gate == name:
+                return g
+        raise KeyError(f"no gate {name!r} in this result; it has {[g.gate for g in self.gates]}")
+
+    def exit_code(self, fail_on: Verdict | str = Verdict.FAIL) -> int:
+        """0 when no gate is at least as severe as ``fail_on`` (an ERROR always fails), else 1."""
+        fail_on = Verdict(fail_on)
+        failing = [g for g in self.gates if g.verdict.at_least(fail_on) or g.verdict is Verdict.ERROR]
+        return 1 if failing else 0
+
+    def raise_for_verdict(self, fail_on: Verdict | str = Verdict.FAIL) -> "CheckResult":
+        if self.exit_code(fail_on):
+            raise GateFailed(self)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"schema_version": self.schema_version, "verdict": self.verdict.value, "seed": self.seed,
+                "created": self.created, "versions": self.versions, "inputs": self.inputs,
+                "policy": self.policy, "notes": list(self.notes), "gates": [g.to_dict() for g in self.gates]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False, default=_jsonable)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CheckResult":
+        version = data.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise ValueError(f"result schema_version {version} is not {SCHEMA_VERSION}; re-run the check.")
+        return cls(tuple(GateResult.from_dict(g) for g in data["gates"]), data.get("seed", 0),
+                   data.get("inputs", {}), data.get("versions", {}), data.get("policy", {}),
+                   tuple(data.get("notes", [])), data.get("created", ""), version)
+
+    @classmethod
+    def from_json(cls, text: str) -> "CheckResult":
+        return cls.from_dict(json.loads(text))
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)

@@ -1,0 +1,100 @@
+"""check(...) -> CheckResult: the Python API the CLI mirrors."""
+
+from __future__ import annotations
+
+import platform
+import traceback
+from datetime import datetime, timezone
+from importlib import metadata as importlib_metadata
+from typing import Any, Iterable
+
+from synthgate.data import Limits, load_metadata, load_table, table_fingerprint, validate_inputs
+from synthgate.data.load import TableLike
+from synthgate.gates.base import Gate, GateResult
+from synthgate.gates.context import Progress, RunContext, Tables, no_progress
+from synthgate.gates.registry import ALL_GATES
+from synthgate.policy import Policy, check_policy, load_policy
+from synthgate.result import CheckResult
+
+_VERSIONED = ("synthgate", "numpy", "pandas", "scipy", "scikit-learn", "faiss-cpu", "fairlearn")
+
+
+def check(real: TableLike, holdout: TableLike, synthetic: TableLike, *, metadata: Any = None,
+          policy: Any = None, seed: int | None = None, fresh: TableLike | None = None, ledger: Any = None,
+          gates: Iterable[Gate] | None = None, progress: Progress | None = None) -> CheckResult:
+    """Run every gate on ``synthetic`` against ``real`` (the generator's training data) and ``holdout``.
+
+    Parameters
+    ----------
+    real, holdout, synthetic, fresh : path (CSV / Parquet), pandas or polars DataFrame, or pyarrow Table.
+    metadata : path, dict or ``Metadata``: column kinds, ``target``, ``sensitive``, generator facts.
+    policy : path, dict or ``Policy``: thresholds relative to the honest reference; defaults apply.
+    seed : overrides the policy's seed. Results are deterministic for a seed.
+    ledger : an open ``synthgate.ledger.Ledger`` (or a path / URL) for the provenance gates.
+
+    Examples
+    --------
+    >>> from synthgate.datasets import load_adult
+    >>> split = load_adult(0, n=2000)
+    >>> result = check(split.real, split.holdout, split.holdout, metadata=split.metadata)
+    >>> result.gate("fidelity").verdict.value
+    'pass'
+    """
+    policy = load_policy(policy)
+    gates = tuple(gates or ALL_GATES)
+    check_policy(policy, gates)
+    if policy.gates_enabled:
+        gates = tuple(g for g in gates if g.name in policy.gates_enabled)
+    seed = policy.seed if seed is None else seed
+    ctx = build_context(real, holdout, synthetic, metadata=metadata, policy=policy, seed=seed, fresh=fresh,
+                        ledger=ledger, progress=progress or no_progress)
+    results = tuple(run_gate(gate, ctx) for gate in gates)
+    return CheckResult(results, seed=seed, inputs=describe_inputs(ctx.tables), versions=versions(),
+                       policy=policy.model_dump(mode="json"), notes=ctx.schema.notes,
+                       created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+def build_context(real: TableLike, holdout: TableLike, synthetic: TableLike, *, metadata: Any = None,
+                  policy: Policy | None = None, seed: int = 0, fresh: TableLike | None = None, ledger: Any = None,
+                  progress: Progress = no_progress) -> RunContext:
+    """Load and validate the inputs once; the frozen context every gate receives."""
+    policy = policy or Policy()
+    meta = load_metadata(metadata)
+    frames = {"real": load_table(real, name="real"), "holdout": load_table(holdout, name="holdout"),
+              "synthetic": load_table(synthetic, name="synthetic")}
+    if fresh is not None:
+        frames["fresh"] = load_table(fresh, name="fresh")
+    schema = validate_inputs(frames, meta, Limits(policy.min_rows, policy.max_categories))
+    if ledger is not None and not hasattr(ledger, "scan"):
+        from synthgate.ledger import Ledger
+        ledger = Ledger.open(ledger)
+    return RunContext(Tables(**frames), schema, policy, seed, meta, ledger, progress)
+
+
+def run_gate(gate: Gate, ctx: RunContext) -> GateResult:
+    """Run one gate; an unexpected exception becomes an ERROR result ("not judged"), never a pass."""
+    ctx.progress(gate.name, 0, 1)
+    try:
+        result = gate.run(ctx)
+        result.verdict  # an empty result raises here, inside the guard
+    except Exception as err:  # noqa: BLE001 - any crash must surface as a verdict, with its message
+        last = traceback.extract_tb(err.__traceback__)[-1]
+        message = f"{type(err).__name__}: {err} (at {last.filename.rsplit('/', 1)[-1]}:{last.lineno})"
+        result = GateResult.crashed(gate.name, message)
+    ctx.progress(gate.name, 1, 1)
+    return result
+
+
+def describe_inputs(tables: Tables) -> dict[str, Any]:
+    return {role: {"rows": len(tables[role]), "columns": tables[role].shape[1],
+                   "sha256": table_fingerprint(tables[role])} for role in tables.roles()}
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            found[name] = importlib_metadata.version(name)
+        except importlib_metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    return found
