@@ -32,6 +32,8 @@ class Policy(BaseModel):
     seed: int = 0
     min_rows: int = Field(200, ge=1, description="smallest table a run accepts")
     max_categories: int = Field(1000, ge=2, description="more distinct values is an error, not a category")
+    max_unseen_share: float = Field(0.01, ge=0, le=1, description="largest share of synthetic rows with "
+                                    "categories unseen in real before the input is refused")
     resamples: int = Field(100, ge=10, description="holdout resamples behind each honest reference band")
     band: float = Field(0.95, gt=0.5, lt=1, description="central share of honest resamples the band holds")
     mask_below: int = Field(10, ge=0, description="category labels with fewer real rows are masked in reports")
@@ -94,7 +96,7 @@ def render_default_policy(gates: Iterable[Any]) -> str:
               '# ledger = "synthgate-ledger.sqlite"   # or a database URL', ""]
     for gate in gates:
         settings = gate.Settings()
-        if settings.model_fields:
+        if type(settings).model_fields:
             lines.append(f"[gates.{gate.name}]")
             for key, value in settings.model_dump(mode="json").items():
                 desc = type(settings).model_fields[key].description

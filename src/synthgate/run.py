@@ -55,16 +55,16 @@ def check(real: TableLike, holdout: TableLike, synthetic: TableLike, *, metadata
 
 
 def build_context(real: TableLike, holdout: TableLike, synthetic: TableLike, *, metadata: Any = None,
-                  policy: Policy | None = None, seed: int = 0, fresh: TableLike | None = None, ledger: Any = None,
+                  policy: Any = None, seed: int = 0, fresh: TableLike | None = None, ledger: Any = None,
                   progress: Progress = no_progress) -> RunContext:
     """Load and validate the inputs once; the frozen context every gate receives."""
-    policy = policy or Policy()
+    policy = load_policy(policy)
     meta = load_metadata(metadata)
     frames = {"real": load_table(real, name="real"), "holdout": load_table(holdout, name="holdout"),
               "synthetic": load_table(synthetic, name="synthetic")}
     if fresh is not None:
         frames["fresh"] = load_table(fresh, name="fresh")
-    schema = validate_inputs(frames, meta, Limits(policy.min_rows, policy.max_categories))
+    schema = validate_inputs(frames, meta, Limits(policy.min_rows, policy.max_categories, policy.max_unseen_share))
     if ledger is not None and not hasattr(ledger, "scan"):
         from synthgate.ledger import Ledger
         ledger = Ledger.open(ledger)

@@ -96,6 +96,7 @@ class Column:
     nullable: bool = False
     categories: tuple[Any, ...] = ()
     excluded: str | None = None  # why the column is left out of distance metrics, if it is
+    singleton_share: float = 0.0  # share of real rows whose category occurs once (Good-Turing unseen mass)
 
     @property
     def usable(self) -> bool:

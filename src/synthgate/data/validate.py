@@ -16,6 +16,7 @@ ROLES = ("real", "holdout", "synthetic")
 class Limits:
     min_rows: int = 200
     max_categories: int = 1000
+    max_unseen_share: float = 0.01
 
 
 def validate_inputs(tables: dict[str, pd.DataFrame], metadata: Metadata, limits: Limits = Limits()) -> Schema:
@@ -33,7 +34,7 @@ def validate_inputs(tables: dict[str, pd.DataFrame], metadata: Metadata, limits:
     schema = infer_schema(real, metadata, limits, tables)
     for role, frame in tables.items():
         if role != "real":
-            errors += _check_values(role, frame, real, schema, metadata)
+            errors += _check_values(role, frame, schema, limits)
     errors += _check_cardinality(schema, real, limits)
     raise_collected(errors)
     return schema
@@ -80,7 +81,8 @@ def infer_schema(real: pd.DataFrame, metadata: Metadata, limits: Limits = Limits
         if excluded:
             notes.append(f"{name}: {excluded}")
         categories = category_values(series) if kind.is_categorical else ()
-        columns.append(Column(name, kind, nullable, categories, excluded))
+        singletons = float((series.value_counts() == 1).sum() / len(series)) if kind.is_categorical else 0.0
+        columns.append(Column(name, kind, nullable, categories, excluded, singletons))
     return Schema(tuple(columns), metadata.target, metadata.positive, tuple(metadata.sensitive), tuple(notes))
 
 
@@ -93,8 +95,7 @@ def _exclusion(name: str, series: pd.Series, kind: Kind) -> str | None:
     return None
 
 
-def _check_values(role: str, frame: pd.DataFrame, real: pd.DataFrame, schema: Schema,
-                  metadata: Metadata) -> list[InputError]:
+def _check_values(role: str, frame: pd.DataFrame, schema: Schema, limits: Limits) -> list[InputError]:
     errors = []
     for column in schema.usable:
         series = frame[column.name]
@@ -104,12 +105,11 @@ def _check_values(role: str, frame: pd.DataFrame, real: pd.DataFrame, schema: Sc
                                      table=role, column=column.name))
             continue
         if role == "synthetic":
-            errors += _check_synthetic_values(series, real[column.name], column, metadata)
+            errors += _check_synthetic_values(series, column, limits.max_unseen_share)
     return errors
 
 
-def _check_synthetic_values(series: pd.Series, real: pd.Series, column: Column,
-                            metadata: Metadata) -> list[InputError]:
+def _check_synthetic_values(series: pd.Series, column: Column, max_share: float) -> list[InputError]:
     errors = []
     nan = int(series.isna().sum())
     if nan and not column.nullable:
@@ -117,14 +117,28 @@ def _check_synthetic_values(series: pd.Series, real: pd.Series, column: Column,
                                  fix=f"Fill them, or mark '{column.name}' nullable in the metadata file.",
                                  table="synthetic", column=column.name))
     if column.kind.is_categorical:
-        known = set(column.categories)
-        unseen = sorted({str(v) for v in series.dropna().unique() if v not in known})
-        if unseen:
-            shown = unseen[:5] + (["…"] if len(unseen) > 5 else [])
-            errors.append(InputError(f"{len(unseen)} categories never occur in real: {shown}.",
-                                     fix="A generator cannot invent categories: fix the generator, or map them "
-                                         "to real categories.", table="synthetic", column=column.name))
+        errors += _check_unseen(series, column, max_share)
     return errors
+
+
+def _check_unseen(series: pd.Series, column: Column, max_share: float) -> list[InputError]:
+    """A few unseen categories are natural (a real sample has them too); many mean a coding mismatch.
+
+    The allowance is the policy's share plus the Good-Turing estimate of real's unseen mass
+    (categories seen once in real / real rows): what an honest sample of the same source would show.
+    """
+    known = set(column.categories)
+    unseen_mask = series.notna() & ~series.isin([c for c in known if c is not None])
+    share = float(unseen_mask.mean())
+    max_share += column.singleton_share
+    if share <= max_share:
+        return []
+    unseen = sorted({str(v) for v in series[unseen_mask].unique()})
+    shown = unseen[:5] + (["…"] if len(unseen) > 5 else [])
+    return [InputError(f"{share:.1%} of rows hold {len(unseen)} categories that never occur in real: {shown} "
+                       f"(allowed {max_share:.1%}, policy: max_unseen_share).",
+                       fix="Check the coding (case, spelling, numbers as text), fix the generator, or map them "
+                           "to real categories.", table="synthetic", column=column.name)]
 
 
 def _numeric_like(series: pd.Series, kind: Kind) -> bool:

@@ -1,0 +1,177 @@
+"""The command line: a thin layer over the Python API (``synthgate.run.check``)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from synthgate import __version__
+from synthgate.errors import InputError, LedgerError, PolicyError
+from synthgate.result import CheckResult
+from synthgate.verdict import Verdict
+
+app = typer.Typer(help="synthgate: is this synthetic table safe to use? Six gates, each against real data.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+policy_app = typer.Typer(help="Policy files.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+
+_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "inconclusive": "magenta",
+          "skipped": "dim", "error": "bold red"}
+
+
+class RichProgress:
+    """Adapts rich's progress bars to synthgate's progress callback (step, done, total)."""
+
+    def __init__(self, console: Console):
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                            console=console, transient=True, disable=not console.is_terminal)
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self) -> "RichProgress":
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.__exit__(*exc)
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        if step not in self.tasks:
+            self.tasks[step] = self.bar.add_task(step, total=max(total, 1))
+        self.bar.update(self.tasks[step], completed=done, total=max(total, 1))
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"synthgate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="Print the version and exit.")) -> None:
+    """synthgate: decide whether a synthetic tabular dataset is safe to use."""
+
+
+@app.command()
+def check(real: Path = typer.Option(..., help="The generator's training data (CSV or Parquet)."),
+          holdout: Path = typer.Option(..., help="Real rows the generator never saw."),
+          synthetic: Path = typer.Option(..., help="The synthetic table to judge."),
+          metadata: Optional[Path] = typer.Option(None, help="YAML/JSON: target, sensitive, column kinds."),
+          policy: Optional[Path] = typer.Option(None, help="TOML/YAML policy (see 'synthgate policy init')."),
+          fresh: Optional[Path] = typer.Option(None, help="Fresh real data, for the drift gate."),
+          ledger: Optional[str] = typer.Option(None, help="Provenance ledger path or database URL."),
+          out: Path = typer.Option(Path("synthgate-out"), help="Folder for report.json and report.html."),
+          fail_on: Optional[Verdict] = typer.Option(None, help="Least severe verdict that exits 1 "
+                                                               "(default: the policy's, 'fail')."),
+          seed: Optional[int] = typer.Option(None, help="Seed (default: the policy's, 0).")) -> None:
+    """Run every gate; exit 0 on pass, 1 on failure, 2 on bad input."""
+    from synthgate.policy import load_policy
+    from synthgate.report import write_report
+    from synthgate.run import check as run_check
+
+    loaded = load_policy(policy)
+    with RichProgress(console) as progress:
+        result = run_check(real, holdout, synthetic, metadata=metadata, policy=loaded, seed=seed, fresh=fresh,
+                           ledger=ledger or loaded.ledger, progress=progress)
+    json_path, html_path = write_report(result, out)
+    print_summary(result)
+    console.print(f"wrote {json_path} and {html_path}")
+    raise typer.Exit(result.exit_code(fail_on or loaded.fail_on))
+
+
+@app.command()
+def demo(out: Path = typer.Option(Path("synthgate-demo"), help="Folder for report.json and report.html."),
+         seed: int = typer.Option(0, help="Seed for the split, the generator and the defects.")) -> None:
+    """Run every gate on bundled real data (UCI Adult) with an honest generator and planted defects."""
+    from synthgate.demo import VARIANTS, run_demo
+    from synthgate.report import write_demo_report
+
+    with RichProgress(console) as progress:
+        results = run_demo(seed=seed, progress=progress)
+    path = write_demo_report(results, out, title="synthgate demo on UCI Adult")
+    print_matrix(results, {v.name: v.description for v in VARIANTS})
+    console.print(f"wrote {path} (open it in a browser) and {path.with_suffix('.json')}")
+
+
+@app.command()
+def report(result: Path = typer.Argument(..., help="A report.json written by 'synthgate check'."),
+           out: Path = typer.Option(Path("report.html"), help="Where to write the HTML.")) -> None:
+    """Re-render the HTML report from a result JSON."""
+    from synthgate.report import render_html
+
+    if not result.is_file():
+        raise InputError(f"result file {str(result)!r} does not exist.", fix="Pass a report.json path.")
+    try:
+        loaded = CheckResult.from_json(result.read_text(encoding="utf-8"))
+    except (ValueError, KeyError) as err:
+        raise InputError(f"{result.name!r} is not a synthgate result ({err}).",
+                         fix="Pass a report.json written by 'synthgate check'.") from None
+    out.write_text(render_html(loaded), encoding="utf-8")
+    console.print(f"wrote {out}")
+
+
+@policy_app.command("init")
+def policy_init(out: Path = typer.Option(Path("synthgate-policy.toml"), help="Where to write it."),
+                force: bool = typer.Option(False, help="Overwrite an existing file.")) -> None:
+    """Write a commented policy file with every default."""
+    from synthgate.gates import ALL_GATES
+    from synthgate.policy import render_default_policy
+
+    if out.exists() and not force:
+        raise PolicyError(f"{out} exists. Pass --force to overwrite it, or choose another --out.")
+    out.write_text(render_default_policy(ALL_GATES), encoding="utf-8")
+    console.print(f"wrote {out}")
+
+
+def print_summary(result: CheckResult) -> None:
+    table = Table(title=f"synthgate: {result.verdict.value.upper()}")
+    for header in ("gate", "verdict", "finding"):
+        table.add_column(header, overflow="fold")
+    for gate in result.gates:
+        verdict = gate.verdict.value
+        table.add_row(gate.gate, f"[{_STYLE[verdict]}]{verdict}[/]", gate.summary)
+    console.print(table)
+    for note in result.notes:
+        console.print(f"[dim]note: {note}[/dim]")
+
+
+def print_matrix(results: dict[str, CheckResult], descriptions: dict[str, str]) -> None:
+    names = [g.gate for g in next(iter(results.values())).gates]
+    table = Table(title="Which gate catches which defect")
+    table.add_column("variant")
+    for name in names:
+        table.add_column(name)
+    for variant, result in results.items():
+        cells = [f"[{_STYLE[g.verdict.value]}]{g.verdict.value}[/]" for g in result.gates]
+        table.add_row(f"{variant}\n[dim]{descriptions.get(variant, '')}[/dim]", *cells)
+    console.print(table)
+
+
+def _mount_optional() -> None:
+    """Sub-commands of optional parts (ledger, drift) join when their modules are present."""
+    try:
+        from synthgate.ledger.cli import ledger_app, scan_command
+    except ImportError:
+        return
+    app.add_typer(ledger_app, name="ledger")
+    app.command("scan")(scan_command)
+
+
+_mount_optional()
+
+
+def main() -> None:
+    try:
+        app()
+    except (InputError, PolicyError, LedgerError) as err:  # the user's to fix: a message, no traceback
+        err_console.print(f"[red]error:[/red] {escape(str(err))}", highlight=False, soft_wrap=True)
+        sys.exit(2)
