@@ -21,7 +21,8 @@ def honest_synthetic(n: int = 4000, seed: int = 0) -> pd.DataFrame:
     from synthgate.generators import CartSynthesizer
 
     split = adult_split(n, seed)
-    return CartSynthesizer(target="income").fit(split.real).sample(len(split.holdout), seed=seed)
+    generator = CartSynthesizer(target="income", sensitive=["sex", "race"]).fit(split.real)
+    return generator.sample(len(split.holdout), seed=seed)
 
 
 @pytest.fixture

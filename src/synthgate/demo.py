@@ -53,7 +53,8 @@ def run_demo(*, seed: int = 0, rows: int = DEMO_ROWS, progress: Progress = no_pr
     """Fit the honest generator on Adult, plant each defect, and check every variant."""
     split = load_adult(seed, n=rows)
     progress("demo: fitting the honest generator", 0, 1)
-    generator = CartSynthesizer(target=split.metadata["target"]).fit(split.real)
+    generator = CartSynthesizer(target=split.metadata["target"], sensitive=split.metadata["sensitive"])
+    generator = generator.fit(split.real)
     synthetic = generator.sample(len(split.holdout), seed=seed)
     progress("demo: fitting the honest generator", 1, 1)
     results = {}
