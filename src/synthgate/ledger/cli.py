@@ -1,0 +1,237 @@
+"""``synthgate ledger ...`` and ``synthgate scan``: parse, call the Python API, render; nothing else."""
+
+from __future__ import annotations
+
+import functools
+import json
+from datetime import timedelta
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.tree import Tree
+
+from synthgate.errors import InputError, LedgerError
+from synthgate.ledger.queries import now_utc
+from synthgate.ledger.store import Ledger
+
+__all__ = ["ledger_app", "scan_command"]
+
+ledger_app = typer.Typer(name="ledger", no_args_is_help=True,
+                         help="The provenance ledger: which data is human- or machine-made, and from what.")
+console = Console()
+_errors = Console(stderr=True)
+_SHOWN_POSITIONS = 20
+
+
+class OriginChoice(str, Enum):
+    """Who made a table."""
+
+    human = "human"
+    machine = "machine"
+
+
+LedgerOption = Annotated[str | None, typer.Option(
+    "--ledger", help="Ledger file or SQLAlchemy URL (default: $SYNTHGATE_LEDGER, else ./synthgate-ledger.sqlite).")]
+
+
+def _friendly(command):
+    """Bad input and ledger refusals become one red line and exit code 2, never a traceback."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (InputError, LedgerError) as err:
+            _errors.print(f"[red]error:[/red] {escape(str(err))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+    return run
+
+
+def _ref(text: str) -> int | str:
+    return int(text) if text.strip().isdigit() else text
+
+
+def _read(path: Path) -> pd.DataFrame:
+    try:
+        from synthgate.data import load_table
+    except ImportError:  # the shared loader is optional for the ledger
+        return _read_local(path)
+    return load_table(path, name=path.name)
+
+
+def _read_local(path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputError(f"file {str(path)!r} does not exist.", fix="Check the path.")
+    suffix = path.suffix.lower()
+    if suffix not in (".parquet", ".pq", ".csv", ".txt", ".tsv"):
+        raise InputError(f"cannot read {path.name!r}: unknown file type {path.suffix!r}.", fix="Use .csv or .parquet.")
+    try:
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", low_memory=False)
+    except Exception as err:  # the parser's own message is the useful part
+        raise InputError(f"cannot read {path.name!r}: {err}.", fix="Check the file's format.") from None
+
+
+@ledger_app.command()
+@_friendly
+def register(file: Annotated[Path, typer.Argument(help="CSV or Parquet table.")],
+             origin: Annotated[OriginChoice, typer.Option(help="Who made the rows.")],
+             name: Annotated[str | None, typer.Option(help="Label (default: the file name).")] = None,
+             generator: Annotated[str | None, typer.Option(help="Id or name of the generator that made it.")] = None,
+             note: Annotated[str | None, typer.Option(help="Free text kept with the record.")] = None,
+             ledger: LedgerOption = None) -> None:
+    """Register a table and fingerprints of all its rows (re-registering the same content is a no-op)."""
+    frame = _read(file)
+    with Ledger.open(ledger) as store:
+        record = store.register_dataset(frame, name=name or file.stem, origin=origin.value,
+                                        generator_id=None if generator is None else _ref(generator), note=note)
+    made_by = f", generator {record.generator_id}" if record.generator_id is not None else ""
+    console.print(f"dataset {record.id} {record.name!r}: {record.origin}{made_by}, {record.rows:,} rows, "
+                  f"sha256 {record.content_hash[:16]}…", highlight=False)
+
+
+@ledger_app.command("add-generator")
+@_friendly
+def add_generator(name: Annotated[str, typer.Option(help="Generator name.")],
+                  kind: Annotated[str, typer.Option(help="E.g. ctgan, tvae, copula.")],
+                  trained_on: Annotated[list[str], typer.Option(
+                      help="Training dataset id or name; repeat the option or separate with commas.")],
+                  dp_epsilon: Annotated[float | None, typer.Option(help="Differential-privacy budget.")] = None,
+                  expires_in_days: Annotated[float | None, typer.Option(help="Output expires after this.")] = None,
+                  params: Annotated[str | None, typer.Option(help="Settings as a JSON object.")] = None,
+                  note: Annotated[str | None, typer.Option(help="Free text.")] = None,
+                  ledger: LedgerOption = None) -> None:
+    """Record a generator and the datasets it was trained on."""
+    refs = [_ref(part) for item in trained_on for part in item.split(",") if part.strip()]
+    settings = _parse_params(params)
+    expires = None if expires_in_days is None else now_utc() + timedelta(days=expires_in_days)
+    with Ledger.open(ledger) as store:
+        record = store.register_generator(name=name, kind=kind, trained_on=refs, params=settings,
+                                          dp_epsilon=dp_epsilon, expires_at=expires, note=note)
+        share = store.human_share(record)
+    console.print(f"generator {record.id} {record.name!r} ({record.kind}): generation {record.generation}, "
+                  f"trained on datasets {list(record.trained_on)}, {share:.0%} human rows", highlight=False)
+
+
+def _parse_params(params: str | None) -> dict:
+    if params is None:
+        return {}
+    try:
+        value = json.loads(params)
+    except ValueError as err:
+        raise InputError(f"--params is not JSON: {err}.", fix='Pass e.g. --params \'{"epochs": 300}\'.') from None
+    if not isinstance(value, dict):
+        raise InputError("--params must be a JSON object.", fix='Pass e.g. --params \'{"epochs": 300}\'.')
+    return value
+
+
+@ledger_app.command()
+@_friendly
+def show(ledger: LedgerOption = None) -> None:
+    """List the registered datasets and generators."""
+    with Ledger.open(ledger) as store:
+        datasets, generators = store.datasets(), store.generators()
+        shares = {g.id: store.human_share(g) for g in generators}
+    console.print(_datasets_table(datasets))
+    console.print(_generators_table(generators, shares))
+
+
+def _datasets_table(datasets) -> Table:
+    table = Table(title="datasets")
+    for column in ("id", "name", "origin", "rows", "generator", "created (UTC)", "sha256"):
+        table.add_column(column, justify="right" if column in ("id", "rows") else "left")
+    for d in datasets:
+        table.add_row(str(d.id), d.name, d.origin, f"{d.rows:,}", "" if d.generator_id is None else str(d.generator_id),
+                      d.created.strftime("%Y-%m-%d %H:%M"), d.content_hash[:12])
+    return table
+
+
+def _generators_table(generators, shares) -> Table:
+    table = Table(title="generators")
+    for column in ("id", "name", "kind", "generation", "trained on", "human share", "dp ε", "expires"):
+        table.add_column(column, justify="right" if column in ("id", "generation", "human share") else "left")
+    for g in generators:
+        expires = "" if g.expires_at is None else g.expires_at.strftime("%Y-%m-%d") + (" (expired)" * g.is_expired())
+        table.add_row(str(g.id), g.name, g.kind, str(g.generation), ", ".join(map(str, g.trained_on)),
+                      f"{shares[g.id]:.0%}", "" if g.dp_epsilon is None else f"{g.dp_epsilon:g}", expires)
+    return table
+
+
+@ledger_app.command()
+@_friendly
+def lineage(dataset: Annotated[str, typer.Argument(help="Dataset id or name.")],
+            ledger: LedgerOption = None) -> None:
+    """Show where a dataset comes from, back to human data."""
+    with Ledger.open(ledger) as store:
+        steps = store.lineage(_ref(dataset))
+    nodes: dict[int, Tree] = {}
+    root = None
+    for step in steps:
+        label = _step_label(step)
+        parent = next((nodes[s.dataset.id] for s in steps if s.generator and step.dataset.id in s.generator.trained_on
+                       and s.dataset.id in nodes), None)
+        node = parent.add(label) if parent is not None else Tree(label)
+        root = root or node
+        nodes[step.dataset.id] = node
+    console.print(root)
+
+
+def _step_label(step) -> str:
+    data = step.dataset
+    text = f"dataset {data.id} {data.name!r} ({data.origin}, {data.rows:,} rows)"
+    if step.generator is not None:
+        g = step.generator
+        text += f" ← generator {g.id} {g.name!r} ({g.kind}, generation {g.generation}) trained on"
+    elif data.origin == "machine":
+        text += " ← unknown generator"
+    return text
+
+
+@_friendly
+def scan_command(corpus: Annotated[Path, typer.Argument(help="CSV or Parquet table to scan.")],
+                 ledger: LedgerOption = None,
+                 fail_on_match: Annotated[bool, typer.Option(
+                     help="Exit 1 when any registered machine row is found.")] = False) -> None:
+    """Find rows of a corpus that are registered machine rows, exactly or near."""
+    frame = _read(corpus)
+    with Ledger.open(ledger) as store:
+        result = store.scan(frame)
+        datasets = {d.id: d for d in store.datasets()}
+    console.print(_scan_summary(result, corpus.name))
+    if result.by_dataset:
+        console.print(_scan_by_dataset(result, datasets))
+    shown = [m.position for m in result.matches[:_SHOWN_POSITIONS]]
+    if shown:
+        more = f" (first {_SHOWN_POSITIONS} of {len(result.matches):,})" if len(result.matches) > len(shown) else ""
+        console.print(f"matched rows (0-based){more}: {', '.join(map(str, shown))}", highlight=False)
+    if fail_on_match and result.matches:
+        raise typer.Exit(1)
+
+
+def _scan_summary(result, name: str) -> Table:
+    table = Table(title=f"scan of {name}: {result.rows:,} rows")
+    for column in ("match", "rows", "share"):
+        table.add_column(column, justify="left" if column == "match" else "right")
+    for label, count in (("exact copy of a machine row", result.exact),
+                         ("near a machine row", result.near),
+                         ("not a registered machine row", result.rows - result.exact - result.near)):
+        table.add_row(label, f"{count:,}", f"{count / result.rows:.2%}")
+    return table
+
+
+def _scan_by_dataset(result, datasets) -> Table:
+    table = Table(title="by machine dataset")
+    for column in ("dataset", "generator", "exact", "near", "near by chance"):
+        table.add_column(column, justify="left" if column == "dataset" else "right")
+    for data_id, counts in sorted(result.by_dataset.items()):
+        chance = result.near_chance.get(data_id)
+        data = datasets[data_id]
+        table.add_row(f"{data_id} {data.name}", "" if data.generator_id is None else str(data.generator_id),
+                      f"{counts.exact:,}", f"{counts.near:,}", "" if chance is None else f"{chance:.1%}")
+    return table
