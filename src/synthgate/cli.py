@@ -14,7 +14,6 @@ from rich.table import Table
 
 from synthgate import __version__
 from synthgate.errors import InputError, LedgerError, PolicyError
-from synthgate.result import CheckResult
 from synthgate.verdict import Verdict
 
 app = typer.Typer(help="synthgate: is this synthetic table safe to use? Six gates, each against real data.",
@@ -97,8 +96,9 @@ def demo(out: Path = typer.Option(Path("synthgate-demo"), help="Folder for repor
 
     with RichProgress(console) as progress:
         results = run_demo(seed=seed, progress=progress)
-    path = write_demo_report(results, out, title="synthgate demo on UCI Adult")
-    print_matrix(results, {v.name: v.description for v in VARIANTS})
+    descriptions = {v.name: v.description for v in VARIANTS}
+    path = write_demo_report(results, out, title="synthgate demo on UCI Adult", descriptions=descriptions)
+    print_matrix(results, descriptions)
     console.print(f"wrote {path} (open it in a browser) and {path.with_suffix('.json')}")
 
 
@@ -106,16 +106,16 @@ def demo(out: Path = typer.Option(Path("synthgate-demo"), help="Folder for repor
 def report(result: Path = typer.Argument(..., help="A report.json written by 'synthgate check'."),
            out: Path = typer.Option(Path("report.html"), help="Where to write the HTML.")) -> None:
     """Re-render the HTML report from a result JSON."""
-    from synthgate.report import render_html
+    from synthgate.report import render_json
 
     if not result.is_file():
         raise InputError(f"result file {str(result)!r} does not exist.", fix="Pass a report.json path.")
     try:
-        loaded = CheckResult.from_json(result.read_text(encoding="utf-8"))
+        html = render_json(result.read_text(encoding="utf-8"))
     except (ValueError, KeyError) as err:
         raise InputError(f"{result.name!r} is not a synthgate result ({err}).",
-                         fix="Pass a report.json written by 'synthgate check'.") from None
-    out.write_text(render_html(loaded), encoding="utf-8")
+                         fix="Pass a report.json written by 'synthgate check' or 'synthgate demo'.") from None
+    out.write_text(html, encoding="utf-8")
     console.print(f"wrote {out}")
 
 
@@ -132,7 +132,7 @@ def policy_init(out: Path = typer.Option(Path("synthgate-policy.toml"), help="Wh
     console.print(f"wrote {out}")
 
 
-def print_summary(result: CheckResult) -> None:
+def print_summary(result) -> None:
     table = Table(title=f"synthgate: {result.verdict.value.upper()}")
     for header in ("gate", "verdict", "finding"):
         table.add_column(header, overflow="fold")
@@ -144,7 +144,7 @@ def print_summary(result: CheckResult) -> None:
         console.print(f"[dim]note: {note}[/dim]")
 
 
-def print_matrix(results: dict[str, CheckResult], descriptions: dict[str, str]) -> None:
+def print_matrix(results: dict, descriptions: dict[str, str]) -> None:
     names = [g.gate for g in next(iter(results.values())).gates]
     table = Table(title="Which gate catches which defect")
     table.add_column("variant")

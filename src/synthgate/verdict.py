@@ -125,9 +125,9 @@ class Measurement:
     def from_dict(cls, data: dict[str, Any]) -> "Measurement":
         ref = data.get("reference")
         return cls(id=data["id"], value=_float(data["value"]), worse=data["worse"],
-                   reference=Reference.from_dict(ref) if ref else None, threshold=_float(data.get("threshold")),
+                   reference=Reference.from_dict(ref) if ref else None, threshold=_optional(data.get("threshold")),
                    verdict=Verdict(data["verdict"]), reason=data["reason"], n=int(data.get("n", 0)),
-                   details=data.get("details") or {}, min_detectable=_float(data.get("min_detectable")))
+                   details=data.get("details") or {}, min_detectable=_optional(data.get("min_detectable")))
 
 
 def judge(id: str, value: float, reference: Reference, rule: Rule, *, n: int,
@@ -208,6 +208,10 @@ def _num(x: float | None) -> float | None:
         return None
     x = float(x)
     return x if math.isfinite(x) else None
+
+
+def _optional(x: Any) -> float | None:
+    return None if x is None else float(x)
 
 
 def _float(x: Any) -> float:

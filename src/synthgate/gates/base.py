@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Iterable
 
 from pydantic import BaseModel, ConfigDict
@@ -26,6 +26,7 @@ class GateResult:
     seconds: float = field(default=0.0, compare=False)
     summary: str = ""
     details: dict[str, Any] = field(default_factory=dict, compare=False)
+    title: str = field(default="", compare=False)
 
     @classmethod
     def skipped(cls, gate: str, reason: str) -> "GateResult":
@@ -52,7 +53,7 @@ class GateResult:
         raise KeyError(f"{self.gate} has no measurement {id!r}; it has {[m.id for m in self.measurements]}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"gate": self.gate, "verdict": self.verdict.value, "summary": self.summary,
+        return {"gate": self.gate, "title": self.title or self.gate, "verdict": self.verdict.value, "summary": self.summary,
                 "skipped_reason": self.skipped_reason, "error": self.error, "seconds": round(self.seconds, 3),
                 "measurements": [m.to_dict() for m in self.measurements], "details": self.details}
 
@@ -60,7 +61,7 @@ class GateResult:
     def from_dict(cls, data: dict[str, Any]) -> "GateResult":
         return cls(data["gate"], tuple(Measurement.from_dict(m) for m in data["measurements"]),
                    data.get("skipped_reason"), data.get("error"), data.get("seconds", 0.0),
-                   data.get("summary", ""), data.get("details") or {})
+                   data.get("summary", ""), data.get("details") or {}, data.get("title", ""))
 
 
 class Gate(ABC):
@@ -79,13 +80,14 @@ class Gate(ABC):
     def run(self, ctx: RunContext) -> GateResult:
         missing = self.needs - ctx.available
         if missing:
-            return GateResult.skipped(self.name, "needs " + ", ".join(sorted(n.value for n in missing)))
+            result = GateResult.skipped(self.name, "needs " + ", ".join(sorted(n.value for n in missing)))
+            return replace(result, title=self.title)
         started = time.perf_counter()
         measurements = tuple(self.measure(ctx))
         details = self.report_details(ctx, measurements)
         result = GateResult(self.name, measurements, seconds=time.perf_counter() - started, details=details)
         return GateResult(result.gate, measurements, seconds=result.seconds, details=details,
-                          summary=self.summarise(result))
+                          summary=self.summarise(result), title=self.title)
 
     @abstractmethod
     def measure(self, ctx: RunContext) -> Iterable[Measurement]: ...

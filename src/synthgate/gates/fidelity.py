@@ -54,9 +54,12 @@ class FidelityGate(Gate):
             honest = np.array([d[key] for d in draws])
             reference = band(honest.max(axis=1), level=ctx.policy.band, n=n, method="holdout resamples")
             worst_item = names[int(np.argmax(per_item))]
-            details = {"worst": worst_item, "items": {
-                name: {"value": float(v), "honest_high": float(np.quantile(honest[:, j], ctx.policy.band))}
-                for j, (name, v) in enumerate(zip(names, per_item))}}
+            highs = np.quantile(honest, ctx.policy.band, axis=0)
+            items = sorted(({"label": name, "value": float(v), "high": float(h)}
+                            for name, v, h in zip(names, per_item, highs)), key=lambda item: -item["value"])
+            details = {"worst": worst_item, "columns": {
+                "plot": "reference", "title": f"{self.rules[mid].description}: each item vs its honest band",
+                "items": items}}
             yield judge(mid, float(per_item.max()), reference, self.rule(ctx, mid), n=n, details=details)
 
     def report_details(self, ctx: RunContext, measurements: tuple[Measurement, ...]) -> dict:
@@ -108,18 +111,32 @@ class _ColumnData:
         return {"ks_max": np.array(ks), "tvd_max": np.array(tvd), "pair_tvd_max": np.array(pair),
                 "corr_gap": np.nan_to_num(upper)}
 
-    def marginals(self, ctx: RunContext) -> dict:
-        """Per-column shares for overlay plots; category labels masked when rare in real."""
-        out = {}
+    def marginals(self, ctx: RunContext) -> list[dict]:
+        """Bar specs of per-column shares (real / holdout / synthetic), worst column first; rare labels merged."""
+        specs = []
         for c in self.categorical + self.numerical:
-            shares = {r: _shares(self.codes[r][c], self.levels[c]).round(5).tolist()
-                      for r in ("real", "synthetic", "holdout")}
+            shares = {r: _shares(self.codes[r][c], self.levels[c]) for r in ("real", "holdout", "synthetic")}
             if c in self.categorical:
                 labels = [ctx.label(c, v) for v in ctx.schema[c].categories] + ["unseen"]
+                description = f"{c} (categorical)"
             else:
                 labels = [f"decile {i + 1}" for i in range(BINS)] + ["NaN"]
-            out[c] = {"kind": "categorical" if c in self.categorical else "numerical", "labels": labels, **shares}
-        return out
+                description = f"{c} (numerical, binned at real deciles)"
+            labels, shares = _merge_labels(labels, shares)
+            gap = _tvd(shares["real"], shares["synthetic"])
+            specs.append((gap, {"plot": "bars", "title": c, "labels": labels, "ylabel": "share of rows",
+                                "description": description,
+                                "series": {r: v.round(5).tolist() for r, v in shares.items()}}))
+        return [spec for _, spec in sorted(specs, key=lambda pair: -pair[0])]
+
+
+def _merge_labels(labels: list[str], shares: dict[str, np.ndarray]) -> tuple[list[str], dict[str, np.ndarray]]:
+    """Merge repeated labels (masked rare categories) into one bar; drop bars empty on every side."""
+    merged = list(dict.fromkeys(labels))
+    index = np.array([merged.index(label) for label in labels])
+    out = {r: np.bincount(index, weights=v, minlength=len(merged)) for r, v in shares.items()}
+    keep = np.any(np.vstack(list(out.values())) > 0, axis=0)
+    return [l for l, k in zip(merged, keep) if k], {r: v[keep] for r, v in out.items()}
 
 
 def _ks_values(series) -> np.ndarray:

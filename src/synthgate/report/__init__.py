@@ -1,0 +1,139 @@
+"""The report people read: one self-contained HTML file (inline CSS and SVG, no script, no network) and
+the JSON it was made from. The HTML is rendered only from a ``CheckResult``; nothing is recomputed.
+
+Gates feed it plot specs in ``details`` (see ``docs/report-plots.md`` and ``synthgate.report.kinds``);
+the report has no gate-specific code.
+
+>>> from synthgate.report.example import example_result
+>>> html = render_html(example_result())
+>>> html.startswith("<!DOCTYPE html>") and "privacy" in html
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+from synthgate.report.marks import fmt, verdict_badge
+from synthgate.report.kinds import PLOT_KINDS, PlotKind, plot_spec_problems, register_plot_kind
+from synthgate.report.marks import Ids
+from synthgate.report.views import SURFACE_GATES, build_view, headline_parts, headline_text, slug
+from synthgate.result import CheckResult
+
+__all__ = ["PLOT_KINDS", "PlotKind", "SURFACE_GATES", "headline", "plot_spec_problems", "read_demo_json",
+           "register_plot_kind", "render_demo_html", "render_html", "render_json", "write_demo_report",
+           "write_report"]
+
+
+def write_report(result: CheckResult, out_dir: str | Path) -> tuple[Path, Path]:
+    """Write ``report.json`` (the result) and ``report.html`` (rendered from exactly that JSON) into
+    ``out_dir``, creating it; returns both paths."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    text = result.to_json()
+    json_path, html_path = out / "report.json", out / "report.html"
+    json_path.write_text(text, encoding="utf-8")
+    html_path.write_text(render_html(CheckResult.from_json(text)), encoding="utf-8")
+    return json_path, html_path
+
+
+def render_html(result: CheckResult) -> str:
+    """The HTML report of one result, as a string. Re-render a saved one with
+    ``render_html(CheckResult.from_json(path.read_text()))``."""
+    ids = Ids()
+    view = build_view(result, ids)
+    return _env().get_template("report.html.j2").render(v=view, digest=_digest(result.to_json()))
+
+
+def headline(result: CheckResult) -> str:
+    """The report's one-paragraph lesson as plain text, e.g. "Looks right, is not safe: ... fidelity passes
+    (worst fidelity.ks_max 0.021 vs honest 0.024); privacy FAIL: privacy.exact_copy_rate 0.012 vs honest 0.0004."""
+    lead, parts, _ = headline_parts(result)
+    return headline_text(lead, parts)
+
+
+def write_demo_report(results: Mapping[str, CheckResult], out_dir: str | Path, *, title: str = "synthgate demo",
+                      descriptions: Mapping[str, str] | None = None) -> Path:
+    """Write the demo page: a "variant × gate → verdict" matrix, then every variant's full report, into
+    ``out_dir/report.html``, and ``out_dir/report.json`` = ``{"title", "variants": {name: result}}``.
+    Returns the HTML path (its ``.with_suffix(".json")`` is the JSON)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    text = _demo_json(results, title, descriptions)
+    (out / "report.json").write_text(text, encoding="utf-8")
+    loaded_title, loaded, loaded_descriptions = read_demo_json(text)
+    html_path = out / "report.html"
+    html_path.write_text(render_demo_html(loaded, title=loaded_title, descriptions=loaded_descriptions),
+                         encoding="utf-8")
+    return html_path
+
+
+def render_demo_html(results: Mapping[str, CheckResult], *, title: str = "synthgate demo",
+                     descriptions: Mapping[str, str] | None = None) -> str:
+    descriptions = descriptions or {}
+    ids = Ids()
+    gates: list[str] = []
+    for result in results.values():
+        gates += [g.gate for g in result.gates if g.gate not in gates]
+    rows = []
+    for name, result in results.items():
+        prefix = "v-" + slug(name)
+        view = build_view(result, ids, prefix=prefix)
+        by_gate = {g.r.gate: g for g in view.gates}
+        cells = [{"gate": gate, "verdict": by_gate[gate].verdict, "anchor": by_gate[gate].anchor}
+                 if gate in by_gate else None for gate in gates]
+        rows.append({"name": name, "anchor": prefix, "description": descriptions.get(name, ""), "view": view,
+                     "cells": cells})
+    version = next((r.versions.get("synthgate") for r in results.values() if r.versions.get("synthgate")), "unknown")
+    digest = _digest(_demo_json(results, title, descriptions))
+    return _env().get_template("demo.html.j2").render(title=title, rows=rows, gates=gates, version=version,
+                                                     digest=digest, surface=[g for g in gates if g in SURFACE_GATES])
+
+
+def read_demo_json(text: str) -> tuple[str, dict[str, CheckResult], dict[str, str]]:
+    """(title, results, descriptions) from a demo ``report.json``."""
+    data = json.loads(text)
+    results = {name: CheckResult.from_dict(r) for name, r in data["variants"].items()}
+    return data.get("title", "synthgate demo"), results, dict(data.get("descriptions") or {})
+
+
+def render_json(text: str) -> str:
+    """HTML from either kind of report.json: a single check's result, or the demo's ``{"variants": ...}``."""
+    data = json.loads(text)
+    if isinstance(data, dict) and "variants" in data:
+        title, results, descriptions = read_demo_json(text)
+        return render_demo_html(results, title=title, descriptions=descriptions)
+    return render_html(CheckResult.from_dict(data))
+
+
+@lru_cache(maxsize=1)
+def _env() -> Any:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(str(Path(__file__).parent / "templates")), autoescape=True,
+                      trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+    env.globals.update(badge=lambda verdict, cell=False, text=None: verdict_badge(verdict, cell=cell, text=text),
+                       fmt=fmt)
+    return env
+
+
+def _demo_json(results: Mapping[str, CheckResult], title: str, descriptions: Mapping[str, str] | None) -> str:
+    payload = {"title": title, "descriptions": dict(descriptions or {}),
+               "variants": {name: r.to_dict() for name, r in results.items()}}
+    return json.dumps(payload, indent=2, default=_jsonable)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
