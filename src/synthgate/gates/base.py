@@ -53,7 +53,7 @@ class GateResult:
         raise KeyError(f"{self.gate} has no measurement {id!r}; it has {[m.id for m in self.measurements]}")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"gate": self.gate, "title": self.title or self.gate, "verdict": self.verdict.value, "summary": self.summary,
+        return {"gate": self.gate, "title": self.title, "verdict": self.verdict.value, "summary": self.summary,
                 "skipped_reason": self.skipped_reason, "error": self.error, "seconds": round(self.seconds, 3),
                 "measurements": [m.to_dict() for m in self.measurements], "details": self.details}
 
