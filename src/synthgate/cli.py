@@ -82,6 +82,8 @@ def check(real: Path = typer.Option(..., help="The generator's training data (CS
         result = run_check(real, holdout, synthetic, metadata=metadata, policy=loaded, seed=seed, fresh=fresh,
                            ledger=ledger or loaded.ledger, progress=progress)
     json_path, html_path = write_report(result, out)
+    if ledger or loaded.ledger:
+        _record_check(result, ledger or loaded.ledger, metadata)
     print_summary(result)
     console.print(f"wrote {json_path} and {html_path}")
     raise typer.Exit(result.exit_code(fail_on or loaded.fail_on))
@@ -132,6 +134,18 @@ def policy_init(out: Path = typer.Option(Path("synthgate-policy.toml"), help="Wh
     console.print(f"wrote {out}")
 
 
+def _record_check(result, location: str, metadata: Optional[Path]) -> None:
+    """Every check against a ledger is stored there, so 'synthgate history' shows the trend."""
+    from synthgate.data import load_metadata
+    from synthgate.history import record_result
+    from synthgate.ledger import Ledger
+
+    name = load_metadata(metadata).generator.name
+    with Ledger.open(location) as ledger:
+        known = name is not None and any(g.name == name for g in ledger.generators())
+        record_result(ledger, result, kind="check", generator=name if known else None)
+
+
 def print_summary(result) -> None:
     table = Table(title=f"synthgate: {result.verdict.value.upper()}")
     for header in ("gate", "verdict", "finding"):
@@ -156,17 +170,18 @@ def print_matrix(results: dict, descriptions: dict[str, str]) -> None:
     console.print(table)
 
 
-def _mount_optional() -> None:
-    """Sub-commands of optional parts (ledger, drift) join when their modules are present."""
-    try:
-        from synthgate.ledger.cli import ledger_app, scan_command
-    except ImportError:
-        return
+def _mount_subcommands() -> None:
+    """Sub-commands that live beside their feature: the ledger, scan, revalidate and history."""
+    from synthgate.drift_cli import history_command, revalidate_command
+    from synthgate.ledger.cli import ledger_app, scan_command
+
     app.add_typer(ledger_app, name="ledger")
     app.command("scan")(scan_command)
+    app.command("revalidate")(revalidate_command)
+    app.command("history")(history_command)
 
 
-_mount_optional()
+_mount_subcommands()
 
 
 def main() -> None:

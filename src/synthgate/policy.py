@@ -97,7 +97,7 @@ def render_default_policy(gates: Iterable[Any]) -> str:
     for gate in gates:
         settings = gate.Settings()
         if type(settings).model_fields:
-            lines.append(f"[gates.{gate.name}]")
+            lines.append(f"# [gates.{gate.name}]")
             for key, value in settings.model_dump(mode="json").items():
                 desc = type(settings).model_fields[key].description
                 lines.append(f"# {key} = {_toml_value(value)}" + (f"    # {desc}" if desc else ""))

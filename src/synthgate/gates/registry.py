@@ -1,9 +1,11 @@
 """The explicit list of gates a check runs, in report order. A new gate adds one line here."""
 
+from synthgate.gates.drift import DriftGate
 from synthgate.gates.fidelity import FidelityGate
 
 ALL_GATES = (
     FidelityGate(),
+    DriftGate(),
 )
 
 
