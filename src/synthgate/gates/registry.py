@@ -1,10 +1,16 @@
 """The explicit list of gates a check runs, in report order. A new gate adds one line here."""
 
+from synthgate.gates.coverage import CoverageGate
 from synthgate.gates.drift import DriftGate
 from synthgate.gates.fidelity import FidelityGate
+from synthgate.gates.provenance import ProvenanceGate
+from synthgate.gates.validation import ValidationGate
 
 ALL_GATES = (
     FidelityGate(),
+    CoverageGate(),
+    ProvenanceGate(),
+    ValidationGate(),
     DriftGate(),
 )
 

@@ -1,0 +1,172 @@
+"""Rare-category retention: real categories that an honest sample of this size would show, but synthetic lost.
+
+A category is *eligible* when its expected count in a sample of the compared size is at least
+``min_expected``. It is *lost* when its synthetic count is significantly low (one-sided Fisher exact test
+against real's count, Bonferroni over every eligible category of every column; see
+``common.significantly_low``) and below ``under_ratio`` times its expected count.
+
+The number of lost categories has an exact null (0, exceeded with probability at most ``alpha``); its
+reference band also holds the holdout's own count at the same size, in case real and holdout differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import numpy as np
+
+from synthgate.gates.context import RunContext
+from synthgate.gates.coverage.common import ItemDraws, item_draws, significantly_low
+from synthgate.reference import compared_size, subsample
+from synthgate.verdict import Measurement, Reference, Rule, inconclusive, judge, skipped
+
+RETENTION = "coverage.category_retention"
+LOST = "coverage.extinct_categories"
+
+
+@dataclass(frozen=True)
+class Category:
+    column: str
+    position: int        # index in the schema's category order
+    real_count: int
+    real_share: float
+
+
+@dataclass(frozen=True)
+class CategoryTest:
+    """The eligible categories at the compared size and the thresholds of the loss test."""
+
+    categories: list[Category]
+    n: int
+    n_real: int
+    alpha: float
+    under_ratio: float
+    rare_share: float
+
+    def lost(self, counts: np.ndarray) -> np.ndarray:
+        """Boolean per category: significantly under-represented and below ``under_ratio`` of expected."""
+        real = np.array([c.real_count for c in self.categories])
+        expected = np.array([c.real_share for c in self.categories]) * self.n
+        low = significantly_low(counts, self.n, real, self.n_real, self.alpha)
+        return low & (counts < self.under_ratio * expected)
+
+    def retention(self, counts: np.ndarray, columns: list[str]) -> np.ndarray:
+        """Per column, the frequency-weighted share of its rare eligible categories' real mass kept."""
+        out = []
+        for column in columns:
+            idx = [i for i, c in enumerate(self.categories) if c.column == column and c.real_share < self.rare_share]
+            p = np.array([self.categories[i].real_share for i in idx])
+            q = counts[idx] / self.n
+            out.append(np.minimum(p, q).sum() / p.sum())
+        return np.array(out)
+
+    def rare_columns(self) -> list[str]:
+        seen = [c.column for c in self.categories if c.real_share < self.rare_share]
+        return list(dict.fromkeys(seen))
+
+
+def category_test(ctx: RunContext, *, min_expected: float, alpha: float, under_ratio: float,
+                  rare_share: float) -> CategoryTest:
+    n = compared_size(len(ctx.tables.synthetic), len(ctx.tables.holdout))
+    n_real = len(ctx.tables.real)
+    eligible = []
+    for column in ctx.schema.categorical:
+        counts = _counts(ctx, "real", column, np.arange(n_real))
+        for position, count in enumerate(counts):
+            share = count / n_real
+            if share * n >= min_expected:
+                eligible.append(Category(column, position, int(count), float(share)))
+    return CategoryTest(eligible, n, n_real, alpha, under_ratio, rare_share)
+
+
+def category_measurements(ctx: RunContext, rule_of, *, min_expected: float, alpha: float, under_ratio: float,
+                          rare_share: float) -> Iterable[Measurement]:
+    """``coverage.category_retention`` and ``coverage.extinct_categories``."""
+    if not ctx.schema.categorical:
+        yield skipped(RETENTION, "no categorical columns")
+        yield skipped(LOST, "no categorical columns")
+        return
+    test = category_test(ctx, min_expected=min_expected, alpha=alpha, under_ratio=under_ratio,
+                         rare_share=rare_share)
+    if not test.categories:
+        why = f"no real category is frequent enough to expect {min_expected:g} rows in {test.n} synthetic rows"
+        yield inconclusive(RETENTION, why, n=test.n, worse="lower")
+        yield inconclusive(LOST, why, n=test.n)
+        return
+    names = [f"{c.column}#{c.position}" for c in test.categories]
+    draws = item_draws(ctx, names, lambda role, rows: _eligible_counts(ctx, test, role, rows), "coverage.categories")
+    ctx._cache[("coverage-category-draws",)] = (test, draws)
+    yield _retention(ctx, test, draws, rule_of(RETENTION))
+    yield _lost(ctx, test, draws, rule_of(LOST))
+
+
+def _retention(ctx: RunContext, test: CategoryTest, draws: ItemDraws, rule: Rule) -> Measurement:
+    columns = test.rare_columns()
+    if not columns:
+        return inconclusive(RETENTION, f"no column has a category rarer than {test.rare_share:.0%} of real that "
+                            f"{test.n} rows could show", n=test.n, worse="lower")
+    per_column = ItemDraws(columns, test.retention(draws.value, columns),
+                           np.array([test.retention(h, columns) for h in draws.honest]), draws.n)
+    value, reference, worst = per_column.worst("lower", level=ctx.policy.band)
+    details = {"worst": worst, "rare_below_share": test.rare_share,
+               "columns": per_column.item_bands(level=ctx.policy.band)}
+    return judge(RETENTION, value, reference, rule, n=test.n, details=details)
+
+
+def _lost(ctx: RunContext, test: CategoryTest, draws: ItemDraws, rule: Rule) -> Measurement:
+    lost = test.lost(draws.value)
+    # Not bootstrap draws: resampling the holdout with replacement doubles count variance and flags
+    # categories an honest sample would keep, which would hide one truly lost category.
+    rows = subsample(len(ctx.tables.holdout), test.n, ctx.rng("coverage.categories.holdout"))
+    holdout_lost = float(test.lost(_eligible_counts(ctx, test, "holdout", rows)).sum())
+    reference = Reference(0.0, 0.0, holdout_lost, f"exact null (family-wise alpha {test.alpha:g}) and the "
+                          "holdout at the same size", test.n)
+    described = [_describe(ctx, test, i, draws.value[i]) for i in range(len(test.categories))]
+    detectable = test.lost(np.zeros(len(test.categories)))  # which categories the test could flag at all
+    expected = np.array([c.real_share for c in test.categories]) * test.n
+    details = {"lost": [d for d, flag in zip(described, lost) if flag],
+               "absent": [d for d, count in zip(described, draws.value) if count == 0],
+               "eligible": len(test.categories), "detectable_if_absent": int(detectable.sum()),
+               "holdout_lost": int(holdout_lost), "alpha": test.alpha, "under_ratio": test.under_ratio}
+    if not detectable.any():
+        return inconclusive(LOST, f"too little data: even a category expected {expected.max():.3g} times would "
+                            "not be significantly missing if absent", n=test.n, reference=reference,
+                            min_detectable=float(expected.max()), details=details)
+    return judge(LOST, float(lost.sum()), reference, rule, n=test.n, details=details)
+
+
+def _describe(ctx: RunContext, test: CategoryTest, i: int, count: float) -> dict:
+    cat = test.categories[i]
+    value = ctx.schema[cat.column].categories[cat.position]
+    return {"column": cat.column, "category": ctx.label(cat.column, np.nan if value is None else value),
+            "real_share": round(cat.real_share, 5), "expected": round(cat.real_share * test.n, 1),
+            "synthetic": int(count)}
+
+
+def _eligible_counts(ctx: RunContext, test: CategoryTest, role: str, rows: np.ndarray) -> np.ndarray:
+    by_column = {column: _counts(ctx, role, column, rows) for column in {c.column for c in test.categories}}
+    return np.array([by_column[c.column][c.position] for c in test.categories], dtype=float)
+
+
+def _counts(ctx: RunContext, role: str, column: str, rows: np.ndarray) -> np.ndarray:
+    codes = ctx._cached(("coverage-codes", role, column), lambda: ctx.encoding.codes(ctx.tables[role], column))
+    codes = codes[rows]
+    return np.bincount(codes[codes >= 0], minlength=len(ctx.schema[column].categories))
+
+
+def category_report(ctx: RunContext) -> dict:
+    """Per column, the real, synthetic and honest-band shares of its eligible categories (labels masked)."""
+    cached = ctx._cache.get(("coverage-category-draws",))
+    if cached is None:
+        return {}
+    test, draws = cached
+    bands = np.nanquantile(draws.honest, [(1 - ctx.policy.band) / 2, (1 + ctx.policy.band) / 2], axis=0) / test.n
+    out: dict = {}
+    for i, cat in enumerate(test.categories):
+        row = _describe(ctx, test, i, draws.value[i])
+        out.setdefault(cat.column, []).append({
+            "category": row["category"], "real": row["real_share"],
+            "synthetic": round(float(draws.value[i]) / test.n, 5),
+            "honest_low": round(float(bands[0, i]), 5), "honest_high": round(float(bands[1, i]), 5)})
+    return out

@@ -1,0 +1,221 @@
+"""Generation n + 1 (synthetic) against generation n (real): spread, tails, lost categories, distance.
+
+Each summary is worst-cased over columns (lowest spread and tail ratio, summed lost categories, mean distance)
+and judged against the same summary of honest samples at the same size: holdout resamples in a check run;
+resamples of generation 0 (one honest resampling generation) in ``synthgate.recursion.check_generations``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from synthgate.gates.base import GateResult
+from synthgate.gates.context import MASK, RunContext
+from synthgate.recursion import GenerationStatistics, Profile, expected_extinct, generation_trend
+from synthgate.reference import band, compared_size, subsample
+from synthgate.verdict import Measurement, Rule, inconclusive, judge, skipped
+
+SPREAD = "provenance.spread_ratio"
+TAIL = "provenance.tail_ratio"
+EXTINCT = "provenance.extinct_categories"
+DISTANCE = "provenance.distance"
+
+RULES = {
+    SPREAD: Rule("lower", 0.03, 0.08, description="std over real's (values clipped to real's 1 %-99 % range), "
+                                                  "worst numerical column"),
+    TAIL: Rule("lower", 0.1, 0.25, max_noise=0.5, description="share beyond real's 1 %/99 % quantiles over "
+                                                              "real's own share, worst numerical column"),
+    EXTINCT: Rule("higher", 1.0, 3.0, description="real categories with no synthetic row (count)"),
+    DISTANCE: Rule("higher", 0.005, 0.015, description="mean per-column KS / TVD distance to real"),
+}
+
+_SUMMARY = {SPREAD: "spread_ratio", TAIL: "tail_ratio", EXTINCT: "extinct_categories", DISTANCE: "distance"}
+_PER_COLUMN = {SPREAD: "spread", TAIL: "tail", DISTANCE: "distance"}
+HOLDOUT_METHOD = "holdout resamples"
+BOOTSTRAP_METHOD = "resamples of generation 0 (one honest generation)"
+
+
+@dataclass(frozen=True)
+class GenerationDraws:
+    """The synthetic table's statistics and those of honest samples of the same size."""
+
+    profile: Profile
+    n: int
+    value: GenerationStatistics
+    honest: list[GenerationStatistics]
+    method: str
+
+    def summaries(self, mid: str) -> tuple[float, np.ndarray]:
+        key = _SUMMARY[mid]
+        return self.value.summary()[key], np.array([h.summary()[key] for h in self.honest])
+
+
+def generation_draws(ctx: RunContext, settings: Any, *, method: str = HOLDOUT_METHOD) -> GenerationDraws:
+    """Statistics of synthetic and of ``ctx.policy.resamples`` holdout resamples, at the common size (cached)."""
+    def compute() -> GenerationDraws:
+        profile = Profile(ctx.tables.real, ctx.schema, tail_quantile=settings.tail_quantile)
+        n_h = len(ctx.tables.holdout)
+        n = compared_size(len(ctx.tables.synthetic), n_h)
+        columns = profile.tail_columns(n, settings.min_expected)
+        rng = ctx.rng("provenance.generations")
+        synthetic = profile.prepare(ctx.tables.synthetic)
+        value = profile.statistics(synthetic, subsample(len(ctx.tables.synthetic), n, rng), tail_columns=columns)
+        holdout = profile.prepare(ctx.tables.holdout)
+        honest = []
+        for i in range(ctx.policy.resamples):
+            ctx.progress("provenance: honest resamples", i, ctx.policy.resamples)
+            rows = np.sort(rng.choice(n_h, size=n, replace=n >= n_h))
+            honest.append(profile.statistics(holdout, rows, tail_columns=columns))
+        return GenerationDraws(profile, n, value, honest, method)
+
+    return ctx._cached(("provenance-generations", method), compute)
+
+
+def generation_measurements(ctx: RunContext, settings: Any, rule_of: Callable[[str], Rule], *,
+                            method: str = HOLDOUT_METHOD, label: str = "synthetic") -> list[Measurement]:
+    """The four judged summaries of synthetic against real (``label`` names the judged table in the details)."""
+    draws = generation_draws(ctx, settings, method=method)
+    out = []
+    for mid in _SUMMARY:
+        missing = _missing(draws, mid)
+        if missing:
+            out.append(skipped(mid, missing))
+            continue
+        if mid == TAIL and not draws.value.tail_columns:
+            out.append(inconclusive(mid, f"no numerical column has enough real rows beyond its tail quantiles for "
+                                         f"a sample of {draws.n} rows to show them ([gates.provenance] min_expected)",
+                                    n=draws.n, worse="lower"))
+            continue
+        value, honest = draws.summaries(mid)
+        reference = band(honest, level=ctx.policy.band, n=draws.n, method=draws.method)
+        details = _details(ctx, draws, mid, label)
+        out.append(judge(mid, value, reference, rule_of(mid), n=draws.n, details=details))
+    return out
+
+
+def _missing(draws: GenerationDraws, mid: str) -> str:
+    if mid in (SPREAD, TAIL) and not draws.profile.bounds:
+        return "no numerical column with two or more real values"
+    if mid == EXTINCT and not draws.profile.categorical:
+        return "no categorical columns"
+    if mid == DISTANCE and not draws.value.distance:
+        return "no usable columns"
+    return ""
+
+
+def _details(ctx: RunContext, draws: GenerationDraws, mid: str, label: str) -> dict[str, Any]:
+    details: dict[str, Any] = {"compared": label}
+    if mid in _PER_COLUMN:
+        attr = _PER_COLUMN[mid]
+        names = list(draws.value.tail_columns) if mid == TAIL else list(getattr(draws.value, attr))
+        details["per_column"] = _column_spec(ctx, draws, mid, attr, names)
+        return details
+    lost = {c: _labels(ctx, c, idx) for c, idx in draws.value.extinct.items() if idx}
+    counts = np.concatenate([draws.profile.counts[c] for c in draws.profile.categorical])
+    details.update({
+        "lost": "; ".join(f"{c}: {labels}" for c, labels in lost.items()) or "none",
+        "expected_one_generation_r17": round(expected_extinct(counts, [draws.profile.rows, draws.n]), 3),
+        "per_column": _lost_spec(draws),
+    })
+    return details
+
+
+def _labels(ctx: RunContext, column: str, positions: list[int]) -> str:
+    """Lost categories of one column: shareable labels, the rare (masked) ones only counted."""
+    labels = [ctx.label(column, ctx.schema[column].categories[i]) for i in positions]
+    shown = [label for label in labels if label != MASK]
+    masked = len(labels) - len(shown)
+    return ", ".join(shown + ([f"{masked} rare (masked)"] if masked else []))
+
+
+def _column_spec(ctx: RunContext, draws: GenerationDraws, mid: str, attr: str, names: list[str]) -> dict:
+    level = ctx.policy.band
+    items = []
+    for c in names:
+        honest = np.array([getattr(h, attr).get(c, np.nan) for h in draws.honest], dtype=float)
+        honest = honest[np.isfinite(honest)]
+        low, mid_value, high = (np.quantile(honest, [(1 - level) / 2, 0.5, (1 + level) / 2]) if len(honest)
+                                else (np.nan,) * 3)
+        items.append({"label": c, "value": _round(getattr(draws.value, attr)[c]), "reference": _round(mid_value),
+                      "low": _round(low), "high": _round(high)})
+    worse_lower = RULES[mid].worse == "lower"
+    items.sort(key=lambda i: (i["value"] - i["low"]) if worse_lower else (i["high"] - i["value"]))
+    return {"plot": "reference", "title": f"{RULES[mid].description} — per column",
+            "xlabel": _SUMMARY[mid].replace("_", " "), "items": items}
+
+
+def _lost_spec(draws: GenerationDraws) -> dict:
+    columns = draws.profile.categorical
+    honest = np.array([[len(h.extinct[c]) for c in columns] for h in draws.honest])
+    return {"plot": "bars", "title": "Real categories with no row left, per column", "labels": columns,
+            "series": {"synthetic": [len(draws.value.extinct[c]) for c in columns],
+                       "honest": [float(np.median(honest[:, j])) for j in range(len(columns))]},
+            "ylabel": "categories lost",
+            "highlight": [c for c in columns if draws.value.extinct[c]]}
+
+
+def generation_report(ctx: RunContext) -> dict[str, Any]:
+    """Gate-level plots: lost categories per column (the chain plots come from :func:`chain_result`)."""
+    found = [v for k, v in ctx._cache.items() if k[0] == "provenance-generations"]
+    if not found or not found[0].profile.categorical:
+        return {}
+    return {"lost_categories": _lost_spec(found[0])}
+
+
+# a whole chain ----------------------------------------------------------------------------------
+
+
+def chain_result(gate: Any, ctx: RunContext, tables: Sequence[pd.DataFrame], *, bootstrap: bool) -> GateResult:
+    """The gate's generation measurements for the last table of a chain, with every generation's trend plotted."""
+    started = time.perf_counter()
+    settings = gate.settings(ctx)
+    method = BOOTSTRAP_METHOD if bootstrap else HOLDOUT_METHOD
+    label = f"generation {len(tables) - 1} against generation 0"
+    measurements = tuple(generation_measurements(ctx, settings, lambda mid: gate.rule(ctx, mid), method=method,
+                                                 label=label))
+    trend = generation_trend(tables, ctx.metadata, tail_quantile=settings.tail_quantile,
+                             min_expected=settings.min_expected)
+    details = {"trend": trend.to_dict(), **_trend_plots(trend, generation_draws(ctx, settings, method=method),
+                                                        ctx.policy.band)}
+    result = GateResult(gate.name, measurements, details=details)
+    return GateResult(gate.name, measurements, seconds=time.perf_counter() - started, details=details,
+                      summary=gate.summarise(result))
+
+
+def _trend_plots(trend, draws: GenerationDraws, level: float) -> dict[str, dict]:
+    x = trend.generations
+    plots = {}
+    for mid, key, title, ylabel, analytic in (
+            (EXTINCT, "extinct_categories", "Categories lost since generation 0", "categories",
+             ("resampling chain (R17)", trend.expected_extinct)),
+            (DISTANCE, "distance", "Mean KS / TVD distance to generation 0", "distance", None),
+            (SPREAD, "spread_ratio", "Spread over generation 0's, worst column", "ratio",
+             ("Gaussian re-fit median (R16)", trend.median_spread)),
+            (TAIL, "tail_ratio", "Tail mass over generation 0's, worst column", "ratio", None)):
+        _, honest = draws.summaries(mid)
+        honest = honest[np.isfinite(honest)]
+        observed = [_round(v) for v in getattr(trend, key)]
+        if not len(honest) or all(v is None for v in observed):
+            continue
+        tail = (1 - level) / 2
+        low, centre, high = (_round(v) for v in np.quantile(honest, [tail, 0.5, 1 - tail]))
+        pad = lambda v: [None] + [v] * (len(x) - 1)  # noqa: E731 - generation 0 is the reference itself
+        series = {"synthetic": observed, "honest": pad(centre)}
+        if analytic:
+            series[analytic[0]] = [_round(v) for v in analytic[1]]
+        plots[f"trend_{key}"] = {
+            "plot": "lines", "title": title, "x": x, "series": series, "xlabel": "generation", "ylabel": ylabel,
+            "bands": {"honest": {"low": pad(low), "high": pad(high)}},
+            "description": "each generation against generation 0; grey: what one honest generation of the "
+                           "same size shows (" + draws.method + ")"}
+    return plots
+
+
+def _round(value: Any) -> float | None:
+    value = float(value)
+    return round(value, 6) if np.isfinite(value) else None

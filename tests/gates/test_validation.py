@@ -1,0 +1,142 @@
+"""Validation gate: a synthetic or contaminated test set fails; honest set-ups pass; utility on the real holdout."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tests.conftest import adult_split, honest_synthetic
+
+from synthgate import defects
+from synthgate.datasets import load_adult
+from synthgate.gates.validation import ValidationGate
+from synthgate.generators import CartSynthesizer
+from synthgate.ledger import Ledger
+from synthgate.report import plot_spec_problems
+from synthgate.run import build_context
+from synthgate.verdict import Verdict
+
+FAST = {"resamples": 50, "gates": {"validation": {"boosting_iterations": 40}}}
+LOGISTIC = {"resamples": 50, "gates": {"validation": {"models": ["logistic"], "repeats": 1}}}
+TEST_SET = ("validation.test_set_origin", "validation.test_set_machine_rows",
+            "validation.test_set_near_machine_rows", "validation.test_train_overlap")
+UTILITY = ("validation.tstr_gap", "validation.illusion_gap")
+
+
+def run(holdout=None, synthetic=None, *, ledger=None, policy=FAST, metadata=None, generator="cart"):
+    split = adult_split()
+    metadata = dict(split.metadata if metadata is None else metadata)
+    if generator:
+        metadata["generator"] = {"name": generator}
+    ctx = build_context(split.real, split.holdout if holdout is None else holdout,
+                        honest_synthetic() if synthetic is None else synthetic, metadata=metadata, policy=policy,
+                        ledger=ledger)
+    return ValidationGate().run(ctx)
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory):
+    """Real and holdout registered as human data; the honest CART generator and its output; other machine data."""
+    split = adult_split()
+    with Ledger.open(tmp_path_factory.mktemp("ledger") / "ledger.sqlite") as opened:
+        real = opened.register_dataset(split.real, name="adult-real", origin="human")
+        opened.register_dataset(split.holdout, name="adult-holdout", origin="human")
+        cart = opened.register_generator(name="cart", kind="cart", trained_on=[real.id])
+        opened.register_dataset(honest_synthetic(), name="cart-output", origin="machine", generator_id=cart.id)
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def honest(ledger):
+    return run(ledger=ledger)
+
+
+def test_honest_setup_with_a_registered_human_holdout_passes(honest):
+    assert {m.id: m.verdict for m in honest.measurements} == {m: Verdict.PASS for m in TEST_SET + UTILITY}, \
+        honest.summary
+    assert "registered as human data" in honest.measurement("validation.test_set_origin").reason
+
+
+def test_without_a_ledger_the_test_set_warns_and_utility_is_still_judged():
+    result = run(generator=None)
+    origin = result.measurement("validation.test_set_origin")
+    assert origin.verdict is Verdict.WARN and "no ledger" in origin.reason
+    assert result.measurement("validation.test_set_machine_rows").verdict is Verdict.SKIPPED
+    assert result.measurement("validation.test_train_overlap").verdict is Verdict.PASS  # needs no ledger
+    gap = result.measurement("validation.tstr_gap")
+    assert gap.verdict is Verdict.PASS and gap.reference is not None
+    assert result.verdict is Verdict.WARN
+
+
+def test_holdout_with_copied_training_rows_fails_the_overlap():
+    split = adult_split()
+    leaky = defects.copy_rows(split.holdout, split.real, fraction=0.03, seed=1)
+    overlap = run(holdout=leaky, generator=None, policy=LOGISTIC).measurement("validation.test_train_overlap")
+    assert overlap.verdict is Verdict.FAIL
+    assert overlap.value == pytest.approx(0.03, abs=0.001)   # the planted 3 %, natural duplicates: none here
+    assert overlap.reference.value == 0.0
+
+
+def test_holdout_with_registered_machine_rows_fails(ledger):
+    machine = defects.copy_rows(adult_split().holdout, honest_synthetic(), fraction=0.1, seed=2)
+    result = run(holdout=machine, ledger=ledger, policy=LOGISTIC)
+    rows = result.measurement("validation.test_set_machine_rows")
+    assert rows.verdict is Verdict.FAIL and rows.value == pytest.approx(0.1, abs=0.005)
+    assert "cart-output" in rows.details["per_dataset"]
+    assert result.measurement("validation.test_set_origin").verdict is Verdict.PASS  # most rows are human
+
+
+def test_holdout_with_near_copies_of_machine_rows_fails(ledger):
+    noisy = defects.near_copies(adult_split().holdout, honest_synthetic(), fraction=0.1, noise=0.01, seed=3)
+    near = run(holdout=noisy, ledger=ledger, policy=LOGISTIC).measurement("validation.test_set_near_machine_rows")
+    assert near.verdict is Verdict.FAIL and near.value >= 0.09
+
+
+def test_a_machine_made_test_set_fails_its_origin(tmp_path):
+    split = adult_split()
+    fake = CartSynthesizer(target="income").fit(split.real).sample(2000, seed=9)
+    with Ledger.open(tmp_path / "ledger.sqlite") as opened:
+        opened.register_dataset(fake, name="fake-test-set", origin="machine")
+        result = run(holdout=fake, ledger=opened, policy=LOGISTIC)
+    origin = result.measurement("validation.test_set_origin")
+    assert origin.verdict is Verdict.FAIL and "fake-test-set" in origin.reason
+    assert result.measurement("validation.test_set_machine_rows").value == 1.0
+
+
+def test_an_unregistered_holdout_warns_that_the_ledger_knows_nothing(tmp_path):
+    with Ledger.open(tmp_path / "ledger.sqlite") as opened:
+        origin = run(ledger=opened, policy=LOGISTIC).measurement("validation.test_set_origin")
+    assert origin.verdict is Verdict.WARN and "knows nothing" in origin.reason
+
+
+def test_a_synthetic_target_rule_fails_tstr_and_shows_the_illusion():
+    """Income set by one rule: perfect on synthetic test rows (TSTS ~1.0), poor on real ones."""
+    fake = honest_synthetic().copy()
+    fake["income"] = np.where(fake["hours_per_week"] > 45, ">50K", "<=50K")
+    result = run(synthetic=fake, generator=None)
+    gap, illusion = (result.measurement(m) for m in UTILITY)
+    assert gap.verdict is Verdict.FAIL and gap.value > 0.15
+    assert illusion.verdict is Verdict.WARN and illusion.details["tsts"] > 0.99
+    assert illusion.value > 0.25
+    spec = result.details["utility"]
+    assert plot_spec_problems(spec) == [] and spec["plot"] == "bars"
+    assert plot_spec_problems(gap.details["scores"]) == []
+
+
+def test_without_a_target_utility_is_skipped_with_the_reason():
+    split = adult_split()
+    result = run(metadata={"sensitive": ["sex"]}, generator=None, policy=LOGISTIC)
+    for mid in UTILITY:
+        assert result.measurement(mid).verdict is Verdict.SKIPPED
+        assert "target" in result.measurement(mid).reason
+    assert split.metadata["target"] == "income"
+
+
+def test_no_false_alarms_over_seeds():
+    """Fresh real rows as synthetic (2,000 real, 1,000 holdout and synthetic): at most 1 of 20 fails."""
+    failures = 0
+    for seed in range(20):
+        split = load_adult(seed, n=4000)
+        holdout, synthetic = split.holdout.iloc[:1000], split.holdout.iloc[1000:].reset_index(drop=True)
+        ctx = build_context(split.real, holdout, synthetic, metadata=split.metadata, policy=LOGISTIC, seed=seed)
+        failures += ValidationGate().run(ctx).verdict is Verdict.FAIL
+    assert failures <= 1
