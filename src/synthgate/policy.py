@@ -114,7 +114,7 @@ def render_default_policy(gates: Iterable[Any]) -> str:
 
 def _toml_value(value: Any) -> str:
     if value is None:
-        return '"" # (unset)'
+        return "<unset: remove this line's '#' and give a value>"
     return json.dumps(value)
 
 

@@ -3,12 +3,14 @@
 from synthgate.gates.coverage import CoverageGate
 from synthgate.gates.drift import DriftGate
 from synthgate.gates.fidelity import FidelityGate
+from synthgate.gates.privacy import PrivacyGate
 from synthgate.gates.provenance import ProvenanceGate
 from synthgate.gates.validation import ValidationGate
 
 ALL_GATES = (
     FidelityGate(),
     CoverageGate(),
+    PrivacyGate(),
     ProvenanceGate(),
     ValidationGate(),
     DriftGate(),
