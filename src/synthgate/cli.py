@@ -97,7 +97,7 @@ def demo(out: Path = typer.Option(Path("synthgate-demo"), help="Folder for repor
     from synthgate.report import write_demo_report
 
     with RichProgress(console) as progress:
-        results = run_demo(seed=seed, progress=progress)
+        results = run_demo(out, seed=seed, progress=progress)
     descriptions = {v.name: v.description for v in VARIANTS}
     path = write_demo_report(results, out, title="synthgate demo on UCI Adult", descriptions=descriptions)
     print_matrix(results, descriptions)
@@ -161,13 +161,15 @@ def print_summary(result) -> None:
 def print_matrix(results: dict, descriptions: dict[str, str]) -> None:
     names = [g.gate for g in next(iter(results.values())).gates]
     table = Table(title="Which gate catches which defect")
-    table.add_column("variant")
+    table.add_column("variant", no_wrap=True)
     for name in names:
-        table.add_column(name)
+        table.add_column(name, no_wrap=True)
     for variant, result in results.items():
         cells = [f"[{_STYLE[g.verdict.value]}]{g.verdict.value}[/]" for g in result.gates]
-        table.add_row(f"{variant}\n[dim]{descriptions.get(variant, '')}[/dim]", *cells)
+        table.add_row(variant, *cells)
     console.print(table)
+    for variant, text in descriptions.items():
+        console.print(f"[bold]{variant}[/bold]: {text}")
 
 
 def _mount_subcommands() -> None:

@@ -13,7 +13,7 @@ from synthgate.data.load import TableLike
 from synthgate.gates.base import Gate, GateResult
 from synthgate.gates.context import Progress, RunContext, Tables, no_progress
 from synthgate.gates.registry import ALL_GATES
-from synthgate.policy import Policy, check_policy, load_policy
+from synthgate.policy import check_policy, load_policy
 from synthgate.result import CheckResult
 
 _VERSIONED = ("synthgate", "numpy", "pandas", "scipy", "scikit-learn", "faiss-cpu", "fairlearn")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from ledger_tables import mixed_table, perturb
-from synthgate.ledger.near import (KEY_COLUMNS, NearSpec, chance_rate, fit_near_spec, grid_width, near_queries,
+from synthgate.ledger.near import (KEY_COLUMNS, NearSpec, chance_rate, fit_near_spec, near_queries,
                                    near_signatures, verify)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from synthgate.data.schema import Column, Kind, Schema
+from synthgate.data.schema import Column, Schema
 
 _HALF_SQRT2 = 1.0 / math.sqrt(2.0)
 

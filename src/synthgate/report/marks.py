@@ -35,12 +35,13 @@ class Drawn:
 class Ids:
     """Unique id prefixes for the SVGs of one HTML page (inline SVG ids share the document's namespace)."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "") -> None:
         self.count = 0
+        self.prefix = prefix
 
     def next(self) -> str:
         self.count += 1
-        return f"f{self.count}"
+        return f"{self.prefix}f{self.count}"
 
 
 
