@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from synthgate.neighbors.projection import U32, Projection, bound_threshold
@@ -12,7 +14,7 @@ _CHECK_ROWS = 16_384
 
 
 def ball_membership_counts(points: np.ndarray, centers: np.ndarray, radii: np.ndarray, *,
-                           progress=None) -> np.ndarray:
+                           progress: Callable[[int, int], None] | None = None) -> np.ndarray:
     """Number of centres i with ``||points[j] - centers[i]|| <= radii[i]``, for every point j.
 
     PRDC (Naeem et al. 2020) in these terms, with ``r = knn(real, real, k, exclude_self=True)
@@ -64,7 +66,10 @@ def ball_membership_counts(points: np.ndarray, centers: np.ndarray, radii: np.nd
     return counts
 
 
-def _count_rows(points, centers, rows, zp, p_norms, zc, zc_sq, c_norms, radii, projection) -> np.ndarray:
+def _count_rows(points: np.ndarray, centers: np.ndarray, rows: np.ndarray, zp: np.ndarray,
+                p_norms: np.ndarray, zc: np.ndarray, zc_sq: np.ndarray, c_norms: np.ndarray,
+                radii: np.ndarray, projection: Projection) -> np.ndarray:
+    """Counts for ``points[rows]``: float32 tiles settle clear cases, float64 decides the margin band."""
     counts = np.zeros(len(rows), dtype=np.int64)
     c_max = float(c_norms.max())
     for sl, tile in bound_tiles(zp, zc, zc_sq, 0, len(zc)):

@@ -43,8 +43,9 @@ def knn(query: np.ndarray, base: np.ndarray, k: int, *, exclude_self: bool = Fal
         ``query`` is ``base`` (the same rows) and row i is never its own neighbour. Only index i itself is
         left out: an exact copy of row i at another index is a neighbour at distance 0.0.
     block_rows : int, optional
-        Distinct query rows searched per block (default: enough blocks for every core, at most 4096). Memory grows with the block times the
-        number of base rows' low-dimensional coordinates, never with ``n * m``.
+        Distinct query rows searched per block (default: enough blocks for every core, at most 4096).
+        Memory is the tables, the base's low-dimensional coordinates (m x ~r floats, r ~ 100 of 511 on
+        census-income) and per-block buffers; never an ``n * m`` matrix.
     progress : callable, optional
         Called as ``progress(done_blocks, total_blocks)`` after each query block.
     backend : {"auto", "faiss", "numpy"}, default "auto"

@@ -73,7 +73,7 @@ def nearest_bounds(zq: np.ndarray, zb: np.ndarray, zb_sq: np.ndarray, k: int,
 
 def bounds_within(zq: np.ndarray, zb: np.ndarray, zb_sq: np.ndarray, start: int, stop: int,
                   threshold: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(query row, base row) pairs among base rows ``start:stop`` whose squared bound is <= the row's threshold."""
+    """(query row, base row) pairs, base rows in ``start:stop``, whose squared bound is <= the threshold."""
     found_rows, found_cols = [], []
     for rows, tile in bound_tiles(zq, zb, zb_sq, start, stop):
         r, c = np.nonzero(tile <= threshold[rows, None])

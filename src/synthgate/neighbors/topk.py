@@ -66,7 +66,9 @@ def merge_topk(a: Neighbors, b: Neighbors, offset_b: int = 0) -> Neighbors:
     Returns
     -------
     Neighbors
-        The canonical top ``max(a.k, b.k)`` of both (fewer only if the two hold fewer pairs).
+        The canonical top ``max(a.k, b.k)`` of both (fewer only if the two hold fewer pairs). Equal to a
+        search of the whole base, since canonical order is a total order. (Not for ``exclude_self``
+        results: a part would have to drop rows of the query it does not hold.)
 
     Examples
     --------
