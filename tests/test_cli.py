@@ -1,0 +1,81 @@
+"""CLI exit codes: 0 pass, 1 fail, 2 bad input (a message, never a traceback)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from synthgate import defects
+from tests.conftest import adult_split
+
+
+def synthgate(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from synthgate.cli import main; main()", *args],
+                          capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    split = adult_split(3000, 0)
+    split.real.to_csv(folder / "real.csv", index=False)
+    split.holdout.to_parquet(folder / "holdout.parquet")
+    split.holdout.to_csv(folder / "honest.csv", index=False)
+    shifted = defects.shift_column(split.holdout, column="age", sigma=0.5, seed=0)
+    shifted.to_csv(folder / "shifted.csv", index=False)
+    split.holdout.drop(columns=["age"]).to_csv(folder / "no_age.csv", index=False)
+    (folder / "policy.toml").write_text('resamples = 20\ngates_enabled = ["fidelity"]\n')
+    return folder
+
+
+def run_check(files, synthetic: str, *extra: str) -> subprocess.CompletedProcess:
+    return synthgate("check", "--real", str(files / "real.csv"), "--holdout", str(files / "holdout.parquet"),
+                     "--synthetic", str(files / synthetic), "--policy", str(files / "policy.toml"),
+                     "--out", str(files / f"out-{synthetic}"), *extra)
+
+
+def test_pass_exits_0_and_writes_json_and_html(files):
+    done = run_check(files, "honest.csv")
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads((files / "out-honest.csv" / "report.json").read_text())
+    assert result["gates"][0]["verdict"] == "pass" and result["seed"] == 0
+    assert len(result["inputs"]["real"]["sha256"]) == 64
+    assert (files / "out-honest.csv" / "report.html").stat().st_size > 1000
+
+
+def test_fail_exits_1(files):
+    done = run_check(files, "shifted.csv")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "fail" in done.stdout
+
+
+def test_bad_input_exits_2_with_a_message_and_no_traceback(files):
+    done = run_check(files, "no_age.csv")
+    assert done.returncode == 2
+    assert "synthetic: ['age'] missing. All tables must share one column set." in done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_bad_policy_exits_2(files, tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("resample = 3\n")
+    done = synthgate("check", "--real", str(files / "real.csv"), "--holdout", str(files / "holdout.parquet"),
+                     "--synthetic", str(files / "honest.csv"), "--policy", str(bad))
+    assert done.returncode == 2 and "resample" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_version():
+    done = synthgate("--version")
+    assert done.returncode == 0 and done.stdout.startswith("synthgate ")
+
+
+def test_policy_init_writes_a_valid_policy(tmp_path):
+    done = synthgate("policy", "init", "--out", str(tmp_path / "p.toml"))
+    assert done.returncode == 0, done.stderr
+    from synthgate.policy import load_policy
+
+    assert load_policy(tmp_path / "p.toml").min_rows == 200
+    assert synthgate("policy", "init", "--out", str(tmp_path / "p.toml")).returncode == 2
