@@ -55,7 +55,7 @@ class CheckResult:
                 "policy": self.policy, "notes": list(self.notes), "gates": [g.to_dict() for g in self.gates]}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=False, default=_jsonable)
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False, default=jsonable)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "CheckResult":
@@ -71,7 +71,8 @@ class CheckResult:
         return cls.from_dict(json.loads(text))
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """JSON fallback for numpy scalars and arrays."""
     if hasattr(value, "item"):
         return value.item()
     if hasattr(value, "tolist"):

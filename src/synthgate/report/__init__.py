@@ -23,7 +23,7 @@ from synthgate.report.marks import fmt, verdict_badge
 from synthgate.report.kinds import PLOT_KINDS, PlotKind, plot_spec_problems, register_plot_kind
 from synthgate.report.marks import Ids
 from synthgate.report.views import SURFACE_GATES, build_view, headline_parts, headline_text, slug
-from synthgate.result import CheckResult
+from synthgate.result import CheckResult, jsonable
 
 __all__ = ["PLOT_KINDS", "PlotKind", "SURFACE_GATES", "headline", "plot_spec_problems", "read_demo_json",
            "register_plot_kind", "render_demo_html", "render_html", "render_json", "write_demo_report",
@@ -138,16 +138,9 @@ def _env() -> Any:
 def _demo_json(results: Mapping[str, CheckResult], title: str, descriptions: Mapping[str, str] | None) -> str:
     payload = {"title": title, "descriptions": dict(descriptions or {}),
                "variants": {name: r.to_dict() for name, r in results.items()}}
-    return json.dumps(payload, indent=2, default=_jsonable)
+    return json.dumps(payload, indent=2, default=jsonable)
 
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-
-def _jsonable(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    return str(value)
