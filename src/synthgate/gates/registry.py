@@ -1,5 +1,6 @@
 """The explicit list of gates a check runs, in report order. A new gate adds one line here."""
 
+from synthgate.gates.bias import BiasGate
 from synthgate.gates.coverage import CoverageGate
 from synthgate.gates.drift import DriftGate
 from synthgate.gates.fidelity import FidelityGate
@@ -9,6 +10,7 @@ from synthgate.gates.validation import ValidationGate
 
 ALL_GATES = (
     FidelityGate(),
+    BiasGate(),
     CoverageGate(),
     PrivacyGate(),
     ProvenanceGate(),

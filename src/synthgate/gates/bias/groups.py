@@ -1,0 +1,254 @@
+"""Sensitive groups and the outcome of every table, prepared once per run and shared by the measurements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from synthgate.data import numeric_values
+from synthgate.gates.bias.calibrate import group_sums, ratio
+from synthgate.gates.bias.settings import BiasSettings
+from synthgate.gates.context import MASK, RunContext
+from synthgate.reference import compared_size, subsample
+
+#: A numerical sensitive attribute (e.g. age) is judged in groups cut at the real quartiles.
+QUARTILES = (0.25, 0.5, 0.75)
+
+
+@dataclass(frozen=True, eq=False)
+class Grouping:
+    """One way of splitting rows into groups: a sensitive attribute, or the intersection of two.
+
+    ``codes[role]`` is each row's group (-1: in no group, e.g. a category real never had);
+    ``values`` the raw value of each column per group (to match policy requests); ``labels`` are safe
+    for shareable reports (rare categories masked).
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    values: tuple[tuple[Any, ...], ...]
+    labels: tuple[str, ...]
+    codes: dict[str, np.ndarray]
+
+    @property
+    def size(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True, eq=False)
+class Outcome:
+    """The target as a positive / not-positive indicator per row of every table."""
+
+    column: str
+    positive: Any
+    label: str
+    y: dict[str, np.ndarray]
+    note: str | None = None
+
+
+def groupings_of(ctx: RunContext, *, intersections: bool) -> tuple[list[Grouping], list[str]]:
+    """Each usable sensitive attribute, then each pair of them; notes say which attributes were left out."""
+    singles, notes = [], []
+    for column in ctx.schema.sensitive:
+        found = _single(ctx, column)
+        if isinstance(found, str):
+            notes.append(found)
+        else:
+            singles.append(found)
+    pairs = [_pair(ctx, a, b) for a, b in combinations(singles, 2)] if intersections else []
+    return singles + pairs, notes
+
+
+def outcome_of(ctx: RunContext) -> Outcome | str:
+    """The target indicator, or why outcome rates cannot be measured on this data."""
+    target = ctx.schema.target
+    if not target:
+        return "no target column declared (metadata: target)"
+    spec = ctx.schema[target]
+    if not spec.usable:
+        return f"target {target!r} is {spec.excluded}"
+    if not spec.kind.is_categorical:
+        return (f"target {target!r} is {spec.kind.value}; outcome rates need a categorical target "
+                "(declare a binned or boolean version as the target)")
+    categories = [c for c in spec.categories if c is not None]
+    note = None
+    if ctx.schema.positive is None:
+        positive = categories[-1]  # categories are in real's frequency order: the last is the minority
+        note = (f"no positive label declared (metadata: positive); the minority class "
+                f"{ctx.label(target, positive)!r} is taken as positive")
+    else:
+        match = ([c for c in categories if c == ctx.schema.positive]
+                 or [c for c in categories if str(c) == str(ctx.schema.positive)])
+        if not match:
+            return f"the positive label {ctx.schema.positive!r} does not occur in real.{target}"
+        positive = match[0]
+    if len(categories) > 2:
+        note = (note + "; " if note else "") + f"{len(categories)} classes: judged as positive versus the rest"
+    index = spec.categories.index(positive)
+    y = {role: ctx.encoding.codes(ctx.tables[role], target) == index for role in ctx.tables.roles()}
+    return Outcome(target, positive, ctx.label(target, positive), y, note)
+
+
+@dataclass(frozen=True, eq=False)
+class BiasData:
+    """Everything the measurements share: groupings, outcome, compared size, row samples and weights.
+
+    ``weights[role]`` (real and holdout) reweight real data to a policy's requested rebalance (all ones
+    when nothing was requested).
+
+    Honest draws: real and holdout rows are pooled and re-split at random into a pseudo-real table (real's
+    size) and a stand-in sample of the compared size ``n`` (drawn in proportion to the weights when a
+    rebalance is requested). A statistic of the stand-in minus the same statistic of the pseudo-real is
+    what an honest synthetic table scores. Resampling the holdout alone would centre a signed difference on
+    the holdout's own chance offset from real, with a band too narrow by about sqrt(2).
+    """
+
+    groupings: list[Grouping]
+    outcome: Outcome | None
+    no_outcome: str | None
+    notes: list[str]
+    n: int
+    synthetic_rows: np.ndarray
+    stand_in: np.ndarray
+    pseudo_real: np.ndarray
+    weights: dict[str, np.ndarray]
+    settings: BiasSettings
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, ctx: RunContext, settings: BiasSettings) -> "BiasData":
+        return ctx._cached(("bias-data",), lambda: cls._build(ctx, settings))
+
+    @classmethod
+    def _build(cls, ctx: RunContext, settings: BiasSettings) -> "BiasData":
+        from synthgate.gates.bias.rebalance import request_weights  # rebalance builds on this module
+
+        groupings, notes = groupings_of(ctx, intersections=settings.intersections)
+        outcome = outcome_of(ctx)
+        no_outcome = outcome if isinstance(outcome, str) else None
+        outcome = None if no_outcome else outcome
+        weights = request_weights(ctx, groupings, outcome, settings)
+        rng = ctx.rng("bias.rows")
+        n = compared_size(len(ctx.tables.synthetic), len(ctx.tables.holdout))
+        rows = subsample(len(ctx.tables.synthetic), n, rng)
+        pooled = None if weights is None else np.concatenate([weights["real"], weights["holdout"]])
+        stand_in, pseudo_real = _resplits(len(ctx.tables.real), len(ctx.tables.holdout), n, ctx.policy.resamples,
+                                          rng, pooled)
+        if weights is None:
+            weights = {role: np.ones(len(ctx.tables[role])) for role in ("real", "holdout")}
+        return cls(groupings, outcome, no_outcome, notes, n, rows, stand_in, pseudo_real, weights, settings)
+
+    @property
+    def requested(self) -> bool:
+        return self.settings.requested
+
+    def expected(self, g: Grouping) -> tuple[np.ndarray, np.ndarray | None]:
+        """Group shares and positive rates of real (reweighted to the request, if any)."""
+        return self._shares_and_rates(g.codes["real"], self.weights["real"],
+                                      None if self.outcome is None else self.outcome.y["real"], g.size)
+
+    def honest_expected(self, g: Grouping) -> tuple[np.ndarray, np.ndarray | None]:
+        """``expected`` of every pseudo-real table, (draws, size) each."""
+        return self._memoised(("expected", g.name), lambda: self._shares_and_rates(
+            self._pooled(g)[self.pseudo_real], self._pooled_weights()[self.pseudo_real],
+            None if self.outcome is None else self._pooled_y()[self.pseudo_real], g.size))
+
+    def tallies(self, g: Grouping, role: str) -> tuple[np.ndarray, np.ndarray | None]:
+        """Group counts and positive counts of the compared synthetic rows (1, size) or of the stand-ins."""
+        def compute():
+            if role == "synthetic":
+                codes = g.codes["synthetic"][self.synthetic_rows][None, :]
+                y = None if self.outcome is None else self.outcome.y["synthetic"][self.synthetic_rows][None, :]
+            else:
+                codes = self._pooled(g)[self.stand_in]
+                y = None if self.outcome is None else self._pooled_y()[self.stand_in]
+            return group_sums(codes, g.size), None if y is None else group_sums(codes, g.size, y)
+        return self._memoised(("tallies", g.name, role), compute)
+
+    def eligible(self, g: Grouping) -> np.ndarray:
+        """Groups large enough to judge: at least ``min_group_rows`` expected in the compared sample."""
+        shares, _ = self.expected(g)
+        return shares * self.n >= self.settings.min_group_rows
+
+    def too_small(self, g: Grouping) -> list[dict[str, Any]]:
+        """Groups real has but that are too small to judge here, with their expected count."""
+        shares, _ = self.expected(g)
+        real = np.bincount(g.codes["real"][g.codes["real"] >= 0], minlength=g.size)
+        return [{"grouping": g.name, "group": g.labels[i], "expected_rows": round(float(shares[i] * self.n), 1)}
+                for i in np.flatnonzero((real > 0) & ~self.eligible(g))]
+
+    @staticmethod
+    def _shares_and_rates(codes: np.ndarray, w: np.ndarray, y: np.ndarray | None, size: int):
+        counts = group_sums(codes, size, w)
+        rates = None if y is None else ratio(group_sums(codes, size, w * y), counts)
+        shares = counts / np.atleast_2d(w).sum(axis=1, keepdims=True)
+        return (shares[0], None if rates is None else rates[0]) if codes.ndim == 1 else (shares, rates)
+
+    def _pooled(self, g: Grouping) -> np.ndarray:
+        return self._memoised(("pooled", g.name), lambda: np.concatenate([g.codes["real"], g.codes["holdout"]]))
+
+    def _pooled_y(self) -> np.ndarray:
+        return self._memoised(("pooled-y",), lambda: np.concatenate([self.outcome.y["real"],
+                                                                     self.outcome.y["holdout"]]))
+
+    def _pooled_weights(self) -> np.ndarray:
+        return self._memoised(("pooled-w",), lambda: np.concatenate([self.weights["real"], self.weights["holdout"]]))
+
+    def _memoised(self, key: tuple, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+
+def _single(ctx: RunContext, column: str) -> Grouping | str:
+    spec = ctx.schema[column]
+    if not spec.usable:
+        return f"sensitive attribute {column!r} left out: {spec.excluded}"
+    roles = ctx.tables.roles()
+    if spec.kind.is_categorical:
+        codes = {role: ctx.encoding.codes(ctx.tables[role], column) for role in roles}
+        labels = tuple(ctx.label(column, np.nan if v is None else v) for v in spec.categories)
+        return Grouping(column, (column,), tuple((v,) for v in spec.categories), labels, codes)
+    real = numeric_values(ctx.tables.real[column])
+    edges = np.unique(np.nanquantile(real, QUARTILES))
+    labels = ([f"< {edges[0]:.4g}"] + [f"[{a:.4g}, {b:.4g})" for a, b in zip(edges[:-1], edges[1:])]
+              + [f"≥ {edges[-1]:.4g}"])
+    nan_code = len(labels) if np.isnan(real).any() else -1
+    labels += ["NaN"] if nan_code >= 0 else []
+    codes = {}
+    for role in roles:
+        values = numeric_values(ctx.tables[role][column])
+        codes[role] = np.where(np.isnan(values), nan_code, np.searchsorted(edges, values, side="right"))
+    return Grouping(column, (column,), tuple((label,) for label in labels), tuple(labels), codes)
+
+
+def _pair(ctx: RunContext, a: Grouping, b: Grouping) -> Grouping:
+    codes = {role: np.where((a.codes[role] >= 0) & (b.codes[role] >= 0), a.codes[role] * b.size + b.codes[role], -1)
+             for role in a.codes}
+    real = np.bincount(codes["real"][codes["real"] >= 0], minlength=a.size * b.size)
+    labels, values = [], []
+    for i, (label_a, value_a) in enumerate(zip(a.labels, a.values)):
+        for j, (label_b, value_b) in enumerate(zip(b.labels, b.values)):
+            # A combination of two common labels can still be rare: mask it on its own count.
+            rare = real[i * b.size + j] < ctx.policy.mask_below
+            labels.append(MASK if rare else f"{label_a} × {label_b}")
+            values.append(value_a + value_b)
+    return Grouping(f"{a.name} × {b.name}", a.columns + b.columns, tuple(values), tuple(labels), codes)
+
+
+def _resplits(n_real: int, n_holdout: int, n: int, times: int, rng: np.random.Generator,
+              weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """(times, n) stand-in and (times, n_real) pseudo-real positions in the pooled real + holdout rows."""
+    stand_in = np.empty((times, n), dtype=np.int64)
+    pseudo_real = np.empty((times, n_real), dtype=np.int64)
+    for b in range(times):
+        order = rng.permutation(n_real + n_holdout)
+        pseudo_real[b], rest = order[:n_real], order[n_real:]
+        if weights is None:
+            stand_in[b] = rest[:n]  # n never exceeds the holdout's size (the compared size is the smaller)
+        else:
+            stand_in[b] = rng.choice(rest, size=n, p=weights[rest] / weights[rest].sum())
+    return stand_in, pseudo_real
