@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -159,14 +160,14 @@ def print_summary(result) -> None:
 
 
 def print_matrix(results: dict, descriptions: dict[str, str]) -> None:
-    names = [g.gate for g in next(iter(results.values())).gates]
-    table = Table(title="Which gate catches which defect")
-    table.add_column("variant", no_wrap=True)
-    for name in names:
-        table.add_column(name, no_wrap=True)
-    for variant, result in results.items():
-        cells = [f"[{_STYLE[g.verdict.value]}]{g.verdict.value}[/]" for g in result.gates]
-        table.add_row(variant, *cells)
+    """Gates down, defect variants across: compact enough for an 80-column terminal."""
+    table = Table(title="Which gate catches which defect", box=box.SIMPLE_HEAD, padding=(0, 1))
+    table.add_column("gate", no_wrap=True)
+    for variant in results:
+        table.add_column(variant, no_wrap=True)
+    for gate in [g.gate for g in next(iter(results.values())).gates]:
+        cells = [results[v].gate(gate).verdict.value for v in results]
+        table.add_row(gate, *(f"[{_STYLE[c]}]{c}[/]" for c in cells))
     console.print(table)
     for variant, text in descriptions.items():
         console.print(f"[bold]{variant}[/bold]: {text}")
