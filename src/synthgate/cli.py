@@ -24,7 +24,7 @@ app.add_typer(policy_app, name="policy")
 console = Console(stderr=False)
 err_console = Console(stderr=True)
 
-_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "inconclusive": "magenta",
+VERDICT_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "inconclusive": "magenta",
           "skipped": "dim", "error": "bold red"}
 
 
@@ -153,7 +153,7 @@ def print_summary(result) -> None:
         table.add_column(header, overflow="fold")
     for gate in result.gates:
         verdict = gate.verdict.value
-        table.add_row(gate.gate, f"[{_STYLE[verdict]}]{verdict}[/]", gate.summary)
+        table.add_row(gate.gate, f"[{VERDICT_STYLE[verdict]}]{verdict}[/]", gate.summary)
     console.print(table)
     for note in result.notes:
         console.print(f"[dim]note: {note}[/dim]")
@@ -167,7 +167,7 @@ def print_matrix(results: dict, descriptions: dict[str, str]) -> None:
         table.add_column(variant, no_wrap=True)
     for gate in [g.gate for g in next(iter(results.values())).gates]:
         cells = [results[v].gate(gate).verdict.value for v in results]
-        table.add_row(gate, *(f"[{_STYLE[c]}]{c}[/]" for c in cells))
+        table.add_row(gate, *(f"[{VERDICT_STYLE[c]}]{c}[/]" for c in cells))
     console.print(table)
     for variant, text in descriptions.items():
         console.print(f"[bold]{variant}[/bold]: {text}")

@@ -16,8 +16,6 @@ import typer
 
 from synthgate.verdict import Verdict
 
-_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "inconclusive": "magenta",
-          "skipped": "dim", "error": "bold red"}
 
 
 def revalidate_command(
@@ -103,6 +101,8 @@ def _write(result: Any, out: Path) -> str:
 def _runs_table(runs: list, *, total: int):
     from rich.table import Table
 
+    from synthgate.cli import VERDICT_STYLE
+
     title = "Recorded runs" + (f" (latest {len(runs)} of {total})" if total > len(runs) else "")
     table = Table(title=title)
     for header in ("run", "date (UTC)", "kind", "generator", "verdict"):
@@ -111,7 +111,7 @@ def _runs_table(runs: list, *, total: int):
         verdict = run.verdict or "—"
         table.add_row(str(run.id), f"{run.created:%Y-%m-%d %H:%M}", run.kind,
                       "—" if run.generator_id is None else str(run.generator_id),
-                      f"[{_STYLE.get(verdict, '')}]{verdict}[/]" if verdict in _STYLE else verdict)
+                      f"[{VERDICT_STYLE[verdict]}]{verdict}[/]" if verdict in VERDICT_STYLE else verdict)
     return table
 
 
@@ -142,7 +142,9 @@ def _cell(value: Any, verdict: Any) -> str:
         text = "—" if verdict in (None, "skipped") or verdict != verdict else str(verdict)
     else:
         text = f"{float(value):.4g}"
-    style = _STYLE.get(verdict) if isinstance(verdict, str) else None
+    from synthgate.cli import VERDICT_STYLE
+
+    style = VERDICT_STYLE.get(verdict) if isinstance(verdict, str) else None
     return f"[{style}]{text}[/]" if style else text
 
 
