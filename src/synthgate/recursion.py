@@ -175,6 +175,16 @@ class _Prepared:
     values: dict[str, np.ndarray]
     codes: dict[str, np.ndarray]
 
+    def take(self, rows: np.ndarray) -> "_Prepared":
+        return _Prepared(len(rows), {c: v[rows] for c, v in self.values.items()},
+                         {c: v[rows] for c, v in self.codes.items()})
+
+    @staticmethod
+    def concat(first: "_Prepared", second: "_Prepared") -> "_Prepared":
+        return _Prepared(first.rows + second.rows,
+                         {c: np.concatenate([v, second.values[c]]) for c, v in first.values.items()},
+                         {c: np.concatenate([v, second.codes[c]]) for c, v in first.codes.items()})
+
 
 class Profile:
     """Generation 0, summarised once: quantiles, spreads, category counts (no row is kept beyond sorting).
@@ -188,12 +198,13 @@ class Profile:
     tail_quantile : float, default 0.01
     """
 
-    def __init__(self, frame: pd.DataFrame, schema: Schema, *, tail_quantile: float = TAIL_QUANTILE):
+    def __init__(self, frame: pd.DataFrame | None, schema: Schema, *, tail_quantile: float = TAIL_QUANTILE,
+                 prepared: _Prepared | None = None):
         self.schema = schema
         self.numerical = list(schema.numerical)
         self.categorical = list(schema.categorical)
         self.tail_quantile = tail_quantile
-        base = self.prepare(frame)
+        base = prepared if prepared is not None else self.prepare(frame)
         self.rows = base.rows
         self.sorted, self.bounds, self.tail_share, self.spread, self.moments = {}, {}, {}, {}, {}
         for c in self.numerical:

@@ -1,11 +1,12 @@
 """Fidelity: the surface check every other gate must go beyond.
 
-Measurements (each against holdout resamples of the same size, maximised over columns the same way):
+Measurements (each against honest re-splits of real + holdout at the same size, maximised over columns the
+same way; see ``synthgate.reference.resplits``):
 - ``fidelity.ks_max``: worst Kolmogorov-Smirnov distance of a numerical column (R7: ~0.0123 mean at n=10^4);
 - ``fidelity.tvd_max``: worst total-variation distance of a categorical column (R6 noise floor);
 - ``fidelity.pair_tvd_max``: worst TVD of a pair's joint distribution (numericals binned at real deciles);
 - ``fidelity.corr_gap``: largest absolute difference of a Pearson correlation between numerical columns.
-Passes: the real holdout as "synthetic". Fails: ``defects.shift_column`` by a fraction of a std on one column.
+Passes: an independent real sample as "synthetic". Fails: ``defects.shift_column`` by a fraction of a std on one column.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 from synthgate.data import numeric_values
 from synthgate.gates.base import Gate
 from synthgate.gates.context import RunContext
-from synthgate.reference import band, compared_size, subsample
+from synthgate.reference import POOLED_METHOD, Resplit, band, compared_size, resplits, size_note, subsample
 from synthgate.verdict import Measurement, Rule, judge, skipped
 
 BINS = 10
@@ -40,10 +41,11 @@ class FidelityGate(Gate):
         n = compared_size(len(ctx.tables.synthetic), len(ctx.tables.holdout))
         value = columns.statistics("synthetic", subsample(len(ctx.tables.synthetic), n, rng))
         draws = []
-        for i in range(ctx.policy.resamples):
-            ctx.progress("fidelity: holdout references", i, ctx.policy.resamples)
-            rows = rng.choice(len(ctx.tables.holdout), size=n, replace=n >= len(ctx.tables.holdout))
-            draws.append(columns.statistics("holdout", np.sort(rows)))
+        splits = resplits(len(ctx.tables.real), len(ctx.tables.holdout), n, ctx.policy.resamples, rng)
+        for i, split in enumerate(splits):
+            ctx.progress("fidelity: honest references", i, len(splits))
+            draws.append(columns.honest_statistics(split))
+        note = size_note(len(ctx.tables.synthetic), len(ctx.tables.holdout))
         for key, names in columns.groups().items():
             mid = f"fidelity.{key}"
             if not names:
@@ -52,7 +54,7 @@ class FidelityGate(Gate):
                 continue
             per_item = value[key]
             honest = np.array([d[key] for d in draws])
-            reference = band(honest.max(axis=1), level=ctx.policy.band, n=n, method="holdout resamples")
+            reference = band(honest.max(axis=1), level=ctx.policy.band, n=n, method=POOLED_METHOD)
             worst_item = names[int(np.argmax(per_item))]
             highs = np.quantile(honest, ctx.policy.band, axis=0)
             items = sorted(({"label": name, "value": float(v), "high": float(h)}
@@ -60,6 +62,8 @@ class FidelityGate(Gate):
             details = {"worst": worst_item, "columns": {
                 "plot": "reference", "title": f"{self.rules[mid].description}: each item vs its honest band",
                 "items": items}}
+            if note:
+                details["rows"] = note
             yield judge(mid, float(per_item.max()), reference, self.rule(ctx, mid), n=n, details=details)
 
     def report_details(self, ctx: RunContext, measurements: tuple[Measurement, ...]) -> dict:
@@ -91,6 +95,7 @@ class _ColumnData:
         self.real_shares = {c: _shares(self.codes["real"][c], self.levels[c]) for c in names}
         self.real_pairs = {p: _joint(self.codes["real"], p, self.levels) for p in self.pairs}
         self.real_corr = _corr(self.values["real"], self.numerical, None)
+        self.pool = _Pooled(self)
 
     @classmethod
     def of(cls, ctx: RunContext) -> "_ColumnData":
@@ -111,6 +116,10 @@ class _ColumnData:
         return {"ks_max": np.array(ks), "tvd_max": np.array(tvd), "pair_tvd_max": np.array(pair),
                 "corr_gap": np.nan_to_num(upper)}
 
+    def honest_statistics(self, split: Resplit) -> dict[str, np.ndarray]:
+        """``statistics`` of an honest stand-in against its pseudo-real table."""
+        return self.pool.statistics(split)
+
     def marginals(self, ctx: RunContext) -> list[dict]:
         """Bar specs of per-column shares (real / holdout / synthetic), worst column first; rare labels merged."""
         specs = []
@@ -128,6 +137,82 @@ class _ColumnData:
                                 "description": description,
                                 "series": {r: v.round(5).tolist() for r, v in shares.items()}}))
         return [spec for _, spec in sorted(specs, key=lambda pair: -pair[0])]
+
+
+class _Pooled:
+    """Real + holdout pooled once, so each honest re-split costs the holdout's size, not real's.
+
+    Pseudo-real counts, ECDFs and co-moments are the pooled ones minus those of the rows outside it.
+    """
+
+    def __init__(self, data: _ColumnData):
+        self.data = data
+        self.n_real = len(data.ctx.tables.real)
+        self.codes = {c: np.concatenate([data.codes["real"][c], data.codes["holdout"][c]]) for c in data.codes["real"]}
+        self.counts = {c: np.bincount(v, minlength=data.levels[c]) for c, v in self.codes.items()}
+        self.joint = {p: self.codes[p[0]] * data.levels[p[1]] + self.codes[p[1]] for p in data.pairs}
+        self.joint_counts = {p: np.bincount(v, minlength=data.levels[p[0]] * data.levels[p[1]])
+                             for p, v in self.joint.items()}
+        self.grid = {}
+        for c in data.numerical:
+            unique, inverse = np.unique(np.concatenate([data.values["real"][c], data.values["holdout"][c]]),
+                                        return_inverse=True)
+            self.grid[c] = (inverse, np.bincount(inverse, minlength=len(unique)))
+        self.filled = _filled(data.values["real"], data.values["holdout"], data.numerical,
+                              self.n_real + len(data.ctx.tables.holdout))
+        self.sums = self.filled.sum(axis=0), self.filled.T @ self.filled
+
+    def statistics(self, split: Resplit) -> dict[str, np.ndarray]:
+        data, out, stand = self.data, split.outside, split.stand_in
+        ks = [_grid_ks(*self.grid[c], out, stand) for c in data.numerical]
+        tvd = [_split_tvd(self.codes[c], self.counts[c], out, stand) for c in data.categorical]
+        pair = [_split_tvd(self.joint[p], self.joint_counts[p], out, stand) for p in data.pairs]
+        corr = np.abs(_moment_corr(self.sums, self.filled[out], self.n_real) - _plain_corr(self.filled[stand]))
+        upper = corr[np.triu_indices(len(data.numerical), 1)] if len(data.numerical) > 1 else np.array([])
+        return {"ks_max": np.array(ks), "tvd_max": np.array(tvd), "pair_tvd_max": np.array(pair),
+                "corr_gap": np.nan_to_num(upper)}
+
+
+def _grid_ks(inverse: np.ndarray, pooled_hist: np.ndarray, out: np.ndarray, stand: np.ndarray) -> float:
+    """KS of the stand-in against the pseudo-real rows, on the pooled values' grid (exact: both are on it)."""
+    size = len(pooled_hist)
+    real_cdf = np.cumsum(pooled_hist - np.bincount(inverse[out], minlength=size))
+    sample_cdf = np.cumsum(np.bincount(inverse[stand], minlength=size))
+    return float(np.max(np.abs(real_cdf / real_cdf[-1] - sample_cdf / len(stand))))
+
+
+def _split_tvd(codes: np.ndarray, pooled_counts: np.ndarray, out: np.ndarray, stand: np.ndarray) -> float:
+    size = len(pooled_counts)
+    real = pooled_counts - np.bincount(codes[out], minlength=size)
+    return _tvd(real / real.sum(), np.bincount(codes[stand], minlength=size) / len(stand))
+
+
+def _filled(real: dict, holdout: dict, names: list[str], rows: int) -> np.ndarray:
+    """Numerical columns of real + holdout, non-finite values set to real's mean (as ``_corr`` does)."""
+    if len(names) < 2:
+        return np.zeros((rows, 0))
+    matrix = np.column_stack([np.concatenate([real[c], holdout[c]]) for c in names]).astype(float)
+    matrix = np.where(np.isfinite(matrix), matrix, np.nan)
+    n_real = len(real[names[0]])
+    return np.where(np.isnan(matrix), np.nanmean(matrix[:n_real], axis=0), matrix)
+
+
+def _moment_corr(sums: tuple[np.ndarray, np.ndarray], outside: np.ndarray, n: int) -> np.ndarray:
+    if outside.shape[1] < 2:
+        return np.zeros((outside.shape[1],) * 2)
+    first, second = sums[0] - outside.sum(axis=0), sums[1] - outside.T @ outside
+    mean = first / n
+    cov = second / n - np.outer(mean, mean)
+    sd = np.sqrt(np.clip(np.diag(cov), 0, None))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(cov / np.outer(sd, sd))
+
+
+def _plain_corr(matrix: np.ndarray) -> np.ndarray:
+    if matrix.shape[1] < 2:
+        return np.zeros((matrix.shape[1],) * 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.nan_to_num(np.corrcoef(matrix, rowvar=False))
 
 
 def _merge_labels(labels: list[str], shares: dict[str, np.ndarray]) -> tuple[list[str], dict[str, np.ndarray]]:

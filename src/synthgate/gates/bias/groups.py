@@ -12,7 +12,7 @@ from synthgate.data import numeric_values
 from synthgate.gates.bias.calibrate import group_sums, ratio
 from synthgate.gates.bias.settings import BiasSettings
 from synthgate.gates.context import MASK, RunContext
-from synthgate.reference import compared_size, subsample
+from synthgate.reference import compared_size, resplits, subsample
 
 #: A numerical sensitive attribute (e.g. age) is judged in groups cut at the real quartiles.
 QUARTILES = (0.25, 0.5, 0.75)
@@ -241,14 +241,16 @@ def _pair(ctx: RunContext, a: Grouping, b: Grouping) -> Grouping:
 
 def _resplits(n_real: int, n_holdout: int, n: int, times: int, rng: np.random.Generator,
               weights: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-    """(times, n) stand-in and (times, n_real) pseudo-real positions in the pooled real + holdout rows."""
-    stand_in = np.empty((times, n), dtype=np.int64)
-    pseudo_real = np.empty((times, n_real), dtype=np.int64)
-    for b in range(times):
-        order = rng.permutation(n_real + n_holdout)
-        pseudo_real[b], rest = order[:n_real], order[n_real:]
-        if weights is None:
-            stand_in[b] = rest[:n]  # n never exceeds the holdout's size (the compared size is the smaller)
-        else:
-            stand_in[b] = rng.choice(rest, size=n, p=weights[rest] / weights[rest].sum())
+    """(times, n) stand-in and (times, n_real) pseudo-real positions in the pooled real + holdout rows.
+
+    The re-splits are ``synthgate.reference.resplits``; a requested rebalance draws the stand-in from the rows
+    outside the pseudo-real table in proportion to the weights.
+    """
+    splits = resplits(n_real, n_holdout, n, times, rng)
+    pseudo_real = np.array([split.pseudo_real() for split in splits], dtype=np.int64).reshape(times, n_real)
+    if weights is None:
+        stand_in = np.array([split.stand_in for split in splits], dtype=np.int64).reshape(times, n)
+    else:
+        stand_in = np.array([rng.choice(s.outside, size=n, p=weights[s.outside] / weights[s.outside].sum())
+                             for s in splits], dtype=np.int64).reshape(times, n)
     return stand_in, pseudo_real

@@ -6,7 +6,7 @@ against real's count, Bonferroni over every eligible category of every column; s
 ``common.significantly_low``) and below ``under_ratio`` times its expected count.
 
 The number of lost categories has an exact null (0, exceeded with probability at most ``alpha``); its
-reference band also holds the holdout's own count at the same size, in case real and holdout differ.
+reference band also holds what honest re-splits of real + holdout lose at the same size.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Iterable
 import numpy as np
 
 from synthgate.gates.context import RunContext
-from synthgate.gates.coverage.common import ItemDraws, item_draws, significantly_low
-from synthgate.reference import compared_size, subsample
+from synthgate.gates.coverage.common import ItemDraws, item_draws, role_values, significantly_low
+from synthgate.reference import Resplit, compared_size
 from synthgate.verdict import Measurement, Reference, Rule, inconclusive, judge, skipped
 
 RETENTION = "coverage.category_retention"
@@ -44,19 +44,23 @@ class CategoryTest:
     under_ratio: float
     rare_share: float
 
-    def lost(self, counts: np.ndarray) -> np.ndarray:
-        """Boolean per category: significantly under-represented and below ``under_ratio`` of expected."""
-        real = np.array([c.real_count for c in self.categories])
-        expected = np.array([c.real_share for c in self.categories]) * self.n
+    def lost(self, counts: np.ndarray, real: np.ndarray | None = None) -> np.ndarray:
+        """Boolean per category: significantly under-represented and below ``under_ratio`` of expected.
+
+        ``real``: the real-side counts (a pseudo-real table's in an honest draw); real's own by default.
+        """
+        real = np.array([c.real_count for c in self.categories]) if real is None else real
+        expected = real / self.n_real * self.n
         low = significantly_low(counts, self.n, real, self.n_real, self.alpha)
         return low & (counts < self.under_ratio * expected)
 
-    def retention(self, counts: np.ndarray, columns: list[str]) -> np.ndarray:
+    def retention(self, counts: np.ndarray, columns: list[str], real: np.ndarray | None = None) -> np.ndarray:
         """Per column, the frequency-weighted share of its rare eligible categories' real mass kept."""
+        shares = np.array([c.real_share for c in self.categories]) if real is None else real / self.n_real
         out = []
         for column in columns:
             idx = [i for i, c in enumerate(self.categories) if c.column == column and c.real_share < self.rare_share]
-            p = np.array([self.categories[i].real_share for i in idx])
+            p = shares[idx]
             q = counts[idx] / self.n
             out.append(np.minimum(p, q).sum() / p.sum())
         return np.array(out)
@@ -72,7 +76,7 @@ def category_test(ctx: RunContext, *, min_expected: float, alpha: float, under_r
     n_real = len(ctx.tables.real)
     eligible = []
     for column in ctx.schema.categorical:
-        counts = _counts(ctx, "real", column, np.arange(n_real))
+        counts = _counts(ctx, "real", column, None)
         for position, count in enumerate(counts):
             share = count / n_real
             if share * n >= min_expected:
@@ -95,7 +99,11 @@ def category_measurements(ctx: RunContext, rule_of, *, min_expected: float, alph
         yield inconclusive(LOST, why, n=test.n)
         return
     names = [f"{c.column}#{c.position}" for c in test.categories]
-    draws = item_draws(ctx, names, lambda role, rows: _eligible_counts(ctx, test, role, rows), "coverage.categories")
+    both = item_draws(ctx, names, lambda role, rows, split: _sample_and_real_counts(ctx, test, role, rows, split),
+                      "coverage.categories")
+    k = len(names)
+    draws = ItemDraws(names, both.value[:k], both.honest[:, :k], both.n)
+    draws = _WithReal(draws, both.honest[:, k:])
     ctx._cache[("coverage-category-draws",)] = (test, draws)
     yield _retention(ctx, test, draws, rule_of(RETENTION))
     yield _lost(ctx, test, draws, rule_of(LOST))
@@ -107,7 +115,8 @@ def _retention(ctx: RunContext, test: CategoryTest, draws: ItemDraws, rule: Rule
         return inconclusive(RETENTION, f"no column has a category rarer than {test.rare_share:.0%} of real that "
                             f"{test.n} rows could show", n=test.n, worse="lower")
     per_column = ItemDraws(columns, test.retention(draws.value, columns),
-                           np.array([test.retention(h, columns) for h in draws.honest]), draws.n)
+                           np.array([test.retention(h, columns, r) for h, r in zip(draws.honest, draws.real)]),
+                           draws.n)
     value, reference, worst = per_column.worst("lower", level=ctx.policy.band)
     details = {"worst": worst, "rare_below_share": test.rare_share,
                "columns": per_column.item_bands(level=ctx.policy.band)}
@@ -116,19 +125,18 @@ def _retention(ctx: RunContext, test: CategoryTest, draws: ItemDraws, rule: Rule
 
 def _lost(ctx: RunContext, test: CategoryTest, draws: ItemDraws, rule: Rule) -> Measurement:
     lost = test.lost(draws.value)
-    # Not bootstrap draws: resampling the holdout with replacement doubles count variance and flags
-    # categories an honest sample would keep, which would hide one truly lost category.
-    rows = subsample(len(ctx.tables.holdout), test.n, ctx.rng("coverage.categories.holdout"))
-    holdout_lost = float(test.lost(_eligible_counts(ctx, test, "holdout", rows)).sum())
-    reference = Reference(0.0, 0.0, holdout_lost, f"exact null (family-wise alpha {test.alpha:g}) and the "
-                          "holdout at the same size", test.n)
+    honest_lost = np.array([test.lost(h, r).sum() for h, r in zip(draws.honest, draws.real)], dtype=float)
+    high = float(np.quantile(honest_lost, ctx.policy.band)) if len(honest_lost) else 0.0
+    reference = Reference(float(np.median(honest_lost)) if len(honest_lost) else 0.0, 0.0, high,
+                          f"exact null (family-wise alpha {test.alpha:g}) and honest re-splits of real + holdout",
+                          test.n)
     described = [_describe(ctx, test, i, draws.value[i]) for i in range(len(test.categories))]
     detectable = test.lost(np.zeros(len(test.categories)))  # which categories the test could flag at all
     expected = np.array([c.real_share for c in test.categories]) * test.n
     details = {"lost": [d for d, flag in zip(described, lost) if flag],
                "absent": [d for d, count in zip(described, draws.value) if count == 0],
                "eligible": len(test.categories), "detectable_if_absent": int(detectable.sum()),
-               "holdout_lost": int(holdout_lost), "alpha": test.alpha, "under_ratio": test.under_ratio}
+               "honest_lost_high": high, "alpha": test.alpha, "under_ratio": test.under_ratio}
     if not detectable.any():
         return inconclusive(LOST, f"too little data: even a category expected {expected.max():.3g} times would "
                             "not be significantly missing if absent", n=test.n, reference=reference,
@@ -144,14 +152,27 @@ def _describe(ctx: RunContext, test: CategoryTest, i: int, count: float) -> dict
             "synthetic": int(count)}
 
 
-def _eligible_counts(ctx: RunContext, test: CategoryTest, role: str, rows: np.ndarray) -> np.ndarray:
-    by_column = {column: _counts(ctx, role, column, rows) for column in {c.column for c in test.categories}}
-    return np.array([by_column[c.column][c.position] for c in test.categories], dtype=float)
+class _WithReal:
+    """Eligible-category counts of the samples plus the real-side counts each honest draw was judged against."""
+
+    def __init__(self, draws: ItemDraws, real: np.ndarray):
+        self.names, self.value, self.honest, self.n, self.real = draws.names, draws.value, draws.honest, draws.n, real
 
 
-def _counts(ctx: RunContext, role: str, column: str, rows: np.ndarray) -> np.ndarray:
-    codes = ctx._cached(("coverage-codes", role, column), lambda: ctx.encoding.codes(ctx.tables[role], column))
-    codes = codes[rows]
+def _sample_and_real_counts(ctx: RunContext, test: CategoryTest, role: str, rows: np.ndarray,
+                            split: Resplit) -> np.ndarray:
+    """The sample's eligible counts, then the pseudo-real table's (pooled counts minus those outside it)."""
+    columns = {c.column for c in test.categories}
+    sample = {column: _counts(ctx, role, column, rows) for column in columns}
+    real = {column: _counts(ctx, "pool", column, None) - _counts(ctx, "pool", column, split.outside)
+            for column in columns}
+    return np.array([sample[c.column][c.position] for c in test.categories]
+                    + [real[c.column][c.position] for c in test.categories], dtype=float)
+
+
+def _counts(ctx: RunContext, role: str, column: str, rows: np.ndarray | None) -> np.ndarray:
+    codes = role_values(ctx, f"coverage-codes:{column}", lambda r: ctx.encoding.codes(ctx.tables[r], column))(role)
+    codes = codes if rows is None else codes[rows]
     return np.bincount(codes[codes >= 0], minlength=len(ctx.schema[column].categories))
 
 

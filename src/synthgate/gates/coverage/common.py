@@ -9,11 +9,13 @@ import numpy as np
 from scipy import stats
 
 from synthgate.gates.context import RunContext
-from synthgate.reference import band, compared_size, subsample
+from synthgate.reference import POOLED_METHOD, Resplit, actual_split, band, compared_size, resplits, subsample
 from synthgate.verdict import Reference
 
-#: ``statistic(role, rows) -> per-item values`` on the given rows of that role's table.
-ItemStatistic = Callable[[str, np.ndarray], np.ndarray]
+#: ``statistic(role, rows, split) -> per-item values``: the sample is ``rows`` of ``role`` ("synthetic", or
+#: "pool" for real + holdout pooled), judged against the pseudo-real table of ``split`` (real itself for the
+#: synthetic value).
+ItemStatistic = Callable[[str, np.ndarray, Resplit], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class ItemDraws:
         pick = np.nanmin if worse == "lower" else np.nanmax
         arg = np.nanargmin if worse == "lower" else np.nanargmax
         value = float(pick(self.value))
-        reference = band(pick(self.honest, axis=1), level=level, n=self.n, method="holdout resamples")
+        reference = band(pick(self.honest, axis=1), level=level, n=self.n, method=POOLED_METHOD)
         return value, reference, self.names[int(arg(self.value))]
 
     def item_bands(self, *, level: float) -> dict[str, dict[str, float]]:
@@ -42,21 +44,26 @@ class ItemDraws:
 
 
 def item_draws(ctx: RunContext, names: list[str], statistic: ItemStatistic, purpose: str) -> ItemDraws:
-    """``statistic`` on the synthetic rows and on holdout resamples at the common size.
-
-    Resamples are drawn with replacement when the holdout is not larger than that size (a conservative,
-    slightly wider band), as ``synthgate.reference.holdout_draws`` does.
-    """
+    """``statistic`` on the synthetic rows and on honest re-splits of real + holdout at the common size."""
     rng = ctx.rng(purpose)
-    n_h = len(ctx.tables.holdout)
+    n_real, n_h = len(ctx.tables.real), len(ctx.tables.holdout)
     n = compared_size(len(ctx.tables.synthetic), n_h)
-    value = np.asarray(statistic("synthetic", subsample(len(ctx.tables.synthetic), n, rng)), dtype=float)
+    value = np.asarray(statistic("synthetic", subsample(len(ctx.tables.synthetic), n, rng),
+                                 actual_split(n_real, n_h)), dtype=float)
     honest = []
-    for i in range(ctx.policy.resamples):
-        ctx.progress(f"{purpose}: holdout references", i, ctx.policy.resamples)
-        rows = np.sort(rng.choice(n_h, size=n, replace=n >= n_h))
-        honest.append(np.asarray(statistic("holdout", rows), dtype=float))
-    return ItemDraws(list(names), value, np.array(honest).reshape(len(honest), len(names)), n)
+    for i, split in enumerate(resplits(n_real, n_h, n, ctx.policy.resamples, rng)):
+        ctx.progress(f"{purpose}: honest references", i, ctx.policy.resamples)
+        honest.append(np.asarray(statistic("pool", split.stand_in, split), dtype=float))
+    return ItemDraws(list(names), value, np.array(honest).reshape(len(honest), -1), n)
+
+
+def role_values(ctx: RunContext, key: str, of_role: Callable[[str], np.ndarray]) -> Callable[[str], np.ndarray]:
+    """``values(role)`` for "synthetic", "real", "holdout" and "pool" (real then holdout), computed once."""
+    def values(role: str) -> np.ndarray:
+        if role == "pool":
+            return ctx._cached((key, "pool"), lambda: np.concatenate([values("real"), values("holdout")]))
+        return ctx._cached((key, role), lambda: of_role(role))
+    return values
 
 
 def significantly_low(counts: np.ndarray, n: int, real_counts: np.ndarray, n_real: int,

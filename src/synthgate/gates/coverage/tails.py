@@ -14,7 +14,7 @@ import numpy as np
 from synthgate.data import numeric_values
 from synthgate.gates.context import RunContext
 from synthgate.gates.coverage.common import ItemDraws, item_draws
-from synthgate.reference import compared_size
+from synthgate.reference import Resplit, compared_size
 from synthgate.verdict import Measurement, Rule, inconclusive, judge, skipped
 
 TAIL_QUANTILE = 0.01
@@ -50,6 +50,8 @@ class TailData:
         data = cls(ctx)
         for role in ("real", "holdout", "synthetic"):
             data.values[role] = {c: numeric_values(ctx.tables[role][c]) for c in ctx.schema.numerical}
+        data.values["pool"] = {c: np.concatenate([data.values["real"][c], data.values["holdout"][c]])
+                               for c in ctx.schema.numerical}
         for c, values in data.values["real"].items():
             finite = values[np.isfinite(values)]
             if len(finite) > 1:
@@ -57,21 +59,31 @@ class TailData:
         return data
 
     def ratios(self, kind: str, names: list[str]):
-        """``statistic(role, rows)``: per column, the role's tail / outlier share or std over real's."""
-        def statistic(role: str, rows: np.ndarray) -> np.ndarray:
+        """``statistic(role, rows, split)``: per column, the sample's tail / outlier share or std over the
+        pseudo-real table's (real's own for the synthetic value)."""
+        def statistic(role: str, rows: np.ndarray, split: Resplit) -> np.ndarray:
+            real_rows = None if split.actual else split.pseudo_real()
             out = []
             for c in names:
                 x = self.values[role][c][rows]
                 x = x[np.isfinite(x)]
-                spec = self.columns[c]
+                spec = self.columns[c] if real_rows is None else self._pseudo_real_tails(c, real_rows)
                 if kind == "tail":
-                    out.append(_beyond(x, spec.low, spec.high) / spec.tail_share)
+                    out.append(_ratio(_beyond(x, spec.low, spec.high), spec.tail_share))
                 elif kind == "outlier":
-                    out.append(_beyond(x, spec.fence_low, spec.fence_high) / spec.outlier_share)
+                    out.append(_ratio(_beyond(x, spec.fence_low, spec.fence_high), spec.outlier_share))
                 else:  # no finite values: no spread (and below no tail mass), never a silently skipped NaN
-                    out.append(np.std(x, ddof=1) / spec.std if len(x) > 1 else 0.0)
+                    out.append(_ratio(np.std(x, ddof=1), spec.std) if len(x) > 1 else 0.0)
             return np.array(out)
         return statistic
+
+    def _pseudo_real_tails(self, column: str, rows: np.ndarray) -> ColumnTails:
+        values = self.values["pool"][column][rows]
+        return _column_tails(values[np.isfinite(values)])
+
+
+def _ratio(share: float, real_share: float) -> float:
+    return share / real_share if real_share > 0 else float("nan")
 
 
 def _column_tails(finite: np.ndarray) -> ColumnTails:

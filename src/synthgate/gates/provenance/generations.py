@@ -1,7 +1,8 @@
 """Generation n + 1 (synthetic) against generation n (real): spread, tails, lost categories, distance.
 
 Each summary is worst-cased over columns (lowest spread and tail ratio, summed lost categories, mean distance)
-and judged against the same summary of honest samples at the same size: holdout resamples in a check run;
+and judged against the same summary of honest samples at the same size: honest re-splits of real + holdout
+(a stand-in sample against a pseudo-real generation 0, see ``synthgate.reference.resplits``) in a check run;
 resamples of generation 0 (one honest resampling generation) in ``synthgate.recursion.check_generations``.
 """
 
@@ -17,7 +18,7 @@ import pandas as pd
 from synthgate.gates.base import GateResult
 from synthgate.gates.context import MASK, RunContext
 from synthgate.recursion import GenerationStatistics, Profile, expected_extinct, generation_trend
-from synthgate.reference import band, compared_size, subsample
+from synthgate.reference import POOLED_METHOD, band, compared_size, resplits, size_note, subsample
 from synthgate.verdict import Measurement, Rule, inconclusive, judge, skipped
 
 SPREAD = "provenance.spread_ratio"
@@ -36,7 +37,7 @@ RULES = {
 
 _SUMMARY = {SPREAD: "spread_ratio", TAIL: "tail_ratio", EXTINCT: "extinct_categories", DISTANCE: "distance"}
 _PER_COLUMN = {SPREAD: "spread", TAIL: "tail", DISTANCE: "distance"}
-HOLDOUT_METHOD = "holdout resamples"
+HOLDOUT_METHOD = POOLED_METHOD
 BOOTSTRAP_METHOD = "resamples of generation 0 (one honest generation)"
 
 
@@ -65,15 +66,34 @@ def generation_draws(ctx: RunContext, settings: Any, *, method: str = HOLDOUT_ME
         rng = ctx.rng("provenance.generations")
         synthetic = profile.prepare(ctx.tables.synthetic)
         value = profile.statistics(synthetic, subsample(len(ctx.tables.synthetic), n, rng), tail_columns=columns)
-        holdout = profile.prepare(ctx.tables.holdout)
-        honest = []
-        for i in range(ctx.policy.resamples):
-            ctx.progress("provenance: honest resamples", i, ctx.policy.resamples)
-            rows = np.sort(rng.choice(n_h, size=n, replace=n >= n_h))
-            honest.append(profile.statistics(holdout, rows, tail_columns=columns))
+        if method == BOOTSTRAP_METHOD:
+            honest = _one_generation_draws(ctx, profile, n, columns, rng)
+        else:
+            honest = _resplit_draws(ctx, profile, n, columns, rng, settings.tail_quantile)
         return GenerationDraws(profile, n, value, honest, method)
 
     return ctx._cached(("provenance-generations", method), compute)
+
+
+def _resplit_draws(ctx: RunContext, profile: Profile, n: int, columns: tuple, rng: np.random.Generator,
+                   tail_quantile: float) -> list[GenerationStatistics]:
+    """Stand-ins against pseudo-real generation-0 tables: honest re-splits of real + holdout."""
+    pool = type(profile.prepare(ctx.tables.real)).concat(profile.prepare(ctx.tables.real),
+                                                          profile.prepare(ctx.tables.holdout))
+    honest = []
+    for i, split in enumerate(resplits(len(ctx.tables.real), len(ctx.tables.holdout), n, ctx.policy.resamples, rng)):
+        ctx.progress("provenance: honest references", i, ctx.policy.resamples)
+        pseudo = Profile(None, ctx.schema, tail_quantile=tail_quantile, prepared=pool.take(split.pseudo_real()))
+        honest.append(pseudo.statistics(pool, split.stand_in, tail_columns=columns))
+    return honest
+
+
+def _one_generation_draws(ctx: RunContext, profile: Profile, n: int, columns: tuple,
+                          rng: np.random.Generator) -> list[GenerationStatistics]:
+    """A chain without a holdout: one honest resampling generation of generation 0 (bootstrap draws)."""
+    base = profile.prepare(ctx.tables.holdout)
+    return [profile.statistics(base, np.sort(rng.choice(base.rows, size=n, replace=True)), tail_columns=columns)
+            for _ in range(ctx.policy.resamples)]
 
 
 def generation_measurements(ctx: RunContext, settings: Any, rule_of: Callable[[str], Rule], *,
@@ -94,6 +114,9 @@ def generation_measurements(ctx: RunContext, settings: Any, rule_of: Callable[[s
         value, honest = draws.summaries(mid)
         reference = band(honest, level=ctx.policy.band, n=draws.n, method=draws.method)
         details = _details(ctx, draws, mid, label)
+        note = size_note(len(ctx.tables.synthetic), len(ctx.tables.holdout))
+        if note and method == HOLDOUT_METHOD:
+            details["rows"] = note
         out.append(judge(mid, value, reference, rule_of(mid), n=draws.n, details=details))
     return out
 
