@@ -27,6 +27,7 @@ class GateResult:
     summary: str = ""
     details: dict[str, Any] = field(default_factory=dict, compare=False)
     title: str = field(default="", compare=False)
+    samples: tuple[dict, ...] = ()  # bounded samples: rows used of rows given, why, the setting that lifts it
 
     @classmethod
     def skipped(cls, gate: str, reason: str) -> "GateResult":
@@ -55,13 +56,15 @@ class GateResult:
     def to_dict(self) -> dict[str, Any]:
         return {"gate": self.gate, "title": self.title, "verdict": self.verdict.value, "summary": self.summary,
                 "skipped_reason": self.skipped_reason, "error": self.error, "seconds": round(self.seconds, 3),
-                "measurements": [m.to_dict() for m in self.measurements], "details": self.details}
+                "measurements": [m.to_dict() for m in self.measurements], "details": self.details,
+                "samples": list(self.samples)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "GateResult":
         return cls(data["gate"], tuple(Measurement.from_dict(m) for m in data["measurements"]),
                    data.get("skipped_reason"), data.get("error"), data.get("seconds", 0.0),
-                   data.get("summary", ""), data.get("details") or {}, data.get("title", ""))
+                   data.get("summary", ""), data.get("details") or {}, data.get("title", ""),
+                   tuple(data.get("samples") or ()))
 
 
 class Gate(ABC):
@@ -87,7 +90,7 @@ class Gate(ABC):
         details = self.report_details(ctx, measurements)
         result = GateResult(self.name, measurements, seconds=time.perf_counter() - started, details=details)
         return GateResult(result.gate, measurements, seconds=result.seconds, details=details,
-                          summary=self.summarise(result), title=self.title)
+                          summary=self.summarise(result), title=self.title, samples=ctx.samples(self.name))
 
     @abstractmethod
     def measure(self, ctx: RunContext) -> Iterable[Measurement]: ...

@@ -115,6 +115,33 @@ class RunContext:
             return MASK
         return "NaN" if value is None or value != value else str(value)
 
+    def record_sample(self, what: str, *, used: int, given: int, why: str, setting: str | None = None) -> None:
+        """Report a bounded sample (rows used of rows given, why, and the policy setting that lifts it).
+
+        ``what`` starts with the gate's name ("coverage.prdc"); the gate's result carries the record, so no cap
+        is silent. Recorded once per run and ``what``, so a cached computation reported on its first use
+        stays reported.
+        """
+        if used >= given:
+            return
+        notes = self._cache.setdefault(("samples", what.split(".", 1)[0]), {})
+        notes[what] = {"what": what, "rows_used": int(used), "rows_given": int(given), "why": why,
+                       **({"lifted_by": setting} if setting else {})}
+
+    def compared_size(self, what: str) -> int:
+        """Rows of synthetic compared with real: at most the holdout's, so an honest reference exists (recorded)."""
+        from synthgate.reference import compared_size
+
+        given, holdout = len(self.tables.synthetic), len(self.tables.holdout)
+        self.record_sample(f"{what}.synthetic_rows", used=compared_size(given, holdout), given=given,
+                           why=f"an honest reference at n rows needs n real rows the generator never saw, and the "
+                               f"holdout has {holdout}", setting="a larger holdout")
+        return compared_size(given, holdout)
+
+    def samples(self, gate: str) -> tuple[dict, ...]:
+        """The bounded samples recorded for ``gate`` so far, in recording order."""
+        return tuple(self._cache.get(("samples", gate), {}).values())
+
     def _cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
         if key not in self._cache:
             self._cache[key] = compute()

@@ -19,7 +19,7 @@ import numpy as np
 from synthgate.data import numeric_values
 from synthgate.gates.base import Gate
 from synthgate.gates.context import RunContext
-from synthgate.reference import POOLED_METHOD, Resplit, band, compared_size, resplits, size_note, subsample
+from synthgate.reference import POOLED_METHOD, Resplit, band, resplits, subsample
 from synthgate.verdict import Measurement, Rule, judge, skipped
 
 BINS = 10
@@ -38,14 +38,13 @@ class FidelityGate(Gate):
     def measure(self, ctx: RunContext) -> Iterable[Measurement]:
         columns = _ColumnData.of(ctx)
         rng = ctx.rng(self.name)
-        n = compared_size(len(ctx.tables.synthetic), len(ctx.tables.holdout))
+        n = ctx.compared_size("fidelity")
         value = columns.statistics("synthetic", subsample(len(ctx.tables.synthetic), n, rng))
         draws = []
         splits = resplits(len(ctx.tables.real), len(ctx.tables.holdout), n, ctx.policy.resamples, rng)
         for i, split in enumerate(splits):
             ctx.progress("fidelity: honest references", i, len(splits))
             draws.append(columns.honest_statistics(split))
-        note = size_note(len(ctx.tables.synthetic), len(ctx.tables.holdout))
         for key, names in columns.groups().items():
             mid = f"fidelity.{key}"
             if not names:
@@ -62,8 +61,6 @@ class FidelityGate(Gate):
             details = {"worst": worst_item, "columns": {
                 "plot": "reference", "title": f"{self.rules[mid].description}: each item vs its honest band",
                 "items": items}}
-            if note:
-                details["rows"] = note
             yield judge(mid, float(per_item.max()), reference, self.rule(ctx, mid), n=n, details=details)
 
     def report_details(self, ctx: RunContext, measurements: tuple[Measurement, ...]) -> dict:

@@ -45,19 +45,9 @@ def compared_size(n_synthetic: int, n_holdout: int) -> int:
     """Both sides are judged at the same size: the smaller of the two.
 
     An honest reference at size n needs n real rows the generator never saw, so a synthetic table larger
-    than the holdout is compared on a subsample of the holdout's size (``size_note`` reports it).
+    than the holdout is compared on a subsample of the holdout's size (``RunContext.compared_size`` records it).
     """
     return int(min(n_synthetic, n_holdout))
-
-
-def size_note(n_synthetic: int, n_holdout: int) -> dict | None:
-    """Rows used of rows given when the synthetic table is cut to the compared size, with the reason."""
-    n = compared_size(n_synthetic, n_holdout)
-    if n >= n_synthetic:
-        return None
-    return {"synthetic_rows_used": n, "synthetic_rows_given": int(n_synthetic),
-            "why": f"an honest reference at n rows needs n real rows the generator never saw; the holdout has "
-                   f"{n_holdout}. A larger holdout lifts this."}
 
 
 def subsample(total: int, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -12,7 +12,7 @@ from synthgate.data import numeric_values
 from synthgate.gates.bias.calibrate import group_sums, ratio
 from synthgate.gates.bias.settings import BiasSettings
 from synthgate.gates.context import MASK, RunContext
-from synthgate.reference import compared_size, resplits, subsample
+from synthgate.reference import resplits, subsample
 
 #: A numerical sensitive attribute (e.g. age) is judged in groups cut at the real quartiles.
 QUARTILES = (0.25, 0.5, 0.75)
@@ -132,7 +132,7 @@ class BiasData:
         outcome = None if no_outcome else outcome
         weights = request_weights(ctx, groupings, outcome, settings)
         rng = ctx.rng("bias.rows")
-        n = compared_size(len(ctx.tables.synthetic), len(ctx.tables.holdout))
+        n = ctx.compared_size("bias")
         rows = subsample(len(ctx.tables.synthetic), n, rng)
         pooled = None if weights is None else np.concatenate([weights["real"], weights["holdout"]])
         stand_in, pseudo_real = _resplits(len(ctx.tables.real), len(ctx.tables.holdout), n, ctx.policy.resamples,

@@ -125,6 +125,9 @@ def _fit(ctx: RunContext, data: BiasData) -> ModelRun | str:
     candidates = _unseen_synthetic_rows(ctx, eval_rows)
     pool = _Pool.of(ctx, data, spare)
     m = min(len(candidates), len(ctx.tables.real), pool.size // 2, data.settings.max_train_rows)
+    given = min(len(candidates), len(ctx.tables.real), pool.size // 2)
+    ctx.record_sample("bias.model_training_rows", used=m, given=given,
+                      why="rows each fairness model is trained on", setting="policy [gates.bias] max_train_rows")
     if m < SMALLEST_HALF:
         return f"only {m} rows to train each classifier on (synthetic rows not copied from the evaluation rows)"
     test = _features(ctx, "holdout")[eval_rows]

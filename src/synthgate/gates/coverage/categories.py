@@ -18,7 +18,7 @@ import numpy as np
 
 from synthgate.gates.context import RunContext
 from synthgate.gates.coverage.common import ItemDraws, item_draws, role_values, significantly_low
-from synthgate.reference import Resplit, compared_size
+from synthgate.reference import Resplit
 from synthgate.verdict import Measurement, Reference, Rule, inconclusive, judge, skipped
 
 RETENTION = "coverage.category_retention"
@@ -72,7 +72,7 @@ class CategoryTest:
 
 def category_test(ctx: RunContext, *, min_expected: float, alpha: float, under_ratio: float,
                   rare_share: float) -> CategoryTest:
-    n = compared_size(len(ctx.tables.synthetic), len(ctx.tables.holdout))
+    n = ctx.compared_size("coverage")
     n_real = len(ctx.tables.real)
     eligible = []
     for column in ctx.schema.categorical:

@@ -9,7 +9,7 @@ import numpy as np
 from scipy import stats
 
 from synthgate.gates.context import RunContext
-from synthgate.reference import POOLED_METHOD, Resplit, actual_split, band, compared_size, resplits, subsample
+from synthgate.reference import POOLED_METHOD, Resplit, actual_split, band, resplits, subsample
 from synthgate.verdict import Reference
 
 #: ``statistic(role, rows, split) -> per-item values``: the sample is ``rows`` of ``role`` ("synthetic", or
@@ -47,7 +47,7 @@ def item_draws(ctx: RunContext, names: list[str], statistic: ItemStatistic, purp
     """``statistic`` on the synthetic rows and on honest re-splits of real + holdout at the common size."""
     rng = ctx.rng(purpose)
     n_real, n_h = len(ctx.tables.real), len(ctx.tables.holdout)
-    n = compared_size(len(ctx.tables.synthetic), n_h)
+    n = ctx.compared_size("coverage")
     value = np.asarray(statistic("synthetic", subsample(len(ctx.tables.synthetic), n, rng),
                                  actual_split(n_real, n_h)), dtype=float)
     honest = []

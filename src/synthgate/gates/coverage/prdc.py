@@ -125,6 +125,11 @@ def matched_size(ctx: RunContext, max_rows: int) -> tuple[int, float]:
 def prdc_runs(ctx: RunContext, *, k: int, max_rows: int, repeats: int) -> PrdcRuns:
     """PRDC over ``repeats`` seeded draws, cached per run (the real radii are shared by both roles)."""
     m, fraction = matched_size(ctx, max_rows)
+    smallest = min(len(ctx.tables[r]) for r in ("real", "synthetic", "holdout"))
+    if m < smallest // 2:
+        ctx.record_sample("coverage.prdc", used=m, given=smallest // 2,
+                          why=f"PRDC compares matched samples of at most half the smallest table, in {repeats} draws",
+                          setting="policy [gates.coverage] prdc_max_rows")
 
     def compute() -> PrdcRuns:
         rng = ctx.rng("coverage.prdc")

@@ -14,7 +14,7 @@ import numpy as np
 from synthgate.data import numeric_values
 from synthgate.gates.context import RunContext
 from synthgate.gates.coverage.common import ItemDraws, item_draws
-from synthgate.reference import Resplit, compared_size
+from synthgate.reference import Resplit
 from synthgate.verdict import Measurement, Rule, inconclusive, judge, skipped
 
 TAIL_QUANTILE = 0.01
@@ -115,7 +115,7 @@ MEASURES = {
 def tail_measurements(ctx: RunContext, rule_of, *, min_expected: float) -> Iterable[Measurement]:
     """``coverage.tail_ratio_min``, ``coverage.outlier_ratio_min`` and ``coverage.spread_ratio``."""
     data = TailData.of(ctx)
-    n = compared_size(len(ctx.tables.synthetic), len(ctx.tables.holdout))
+    n = ctx.compared_size("coverage")
     for kind, (mid, attr, what) in MEASURES.items():
         if not ctx.schema.numerical:
             yield skipped(mid, "no numerical columns")

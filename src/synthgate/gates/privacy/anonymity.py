@@ -95,6 +95,9 @@ def inference_risk(ctx: RunContext, rule: Rule, attacks: int, secrets: list[str]
 
 def _targets(ctx: RunContext, mid: str, attacks: int) -> tuple[MixedTable, MixedTable]:
     n = min(attacks, len(ctx.tables.real), len(ctx.tables.holdout))
+    ctx.record_sample(f"{mid}.targets", used=n, given=min(len(ctx.tables.real), len(ctx.tables.holdout)),
+                      why="attack targets (training rows, and as many holdout rows as control)",
+                      setting="policy [gates.privacy] attacks")
     rng = ctx.rng(mid + ".targets")
     return (mixed_table(ctx, "real").rows(subsample(len(ctx.tables.real), n, rng)),
             mixed_table(ctx, "holdout").rows(subsample(len(ctx.tables.holdout), n, rng)))

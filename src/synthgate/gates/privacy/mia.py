@@ -32,6 +32,11 @@ _EPS = 1e-12
 def membership_scores(ctx: RunContext, max_rows: int, k: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Attack scores of members and non-members, per attack (cached per run)."""
 
+    available = min(len(ctx.tables.real), len(ctx.tables.holdout))
+    ctx.record_sample("privacy.mia", used=min(available, max_rows), given=available,
+                      why="members and non-members scored by the membership-inference attacks",
+                      setting="policy [gates.privacy] mia_rows")
+
     def compute():
         n = min(len(ctx.tables.real), len(ctx.tables.holdout), max_rows)
         rng = ctx.rng("privacy.mia")

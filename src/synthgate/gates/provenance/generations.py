@@ -18,7 +18,7 @@ import pandas as pd
 from synthgate.gates.base import GateResult
 from synthgate.gates.context import MASK, RunContext
 from synthgate.recursion import GenerationStatistics, Profile, expected_extinct, generation_trend
-from synthgate.reference import POOLED_METHOD, band, compared_size, resplits, size_note, subsample
+from synthgate.reference import POOLED_METHOD, band, resplits, subsample
 from synthgate.verdict import Measurement, Rule, inconclusive, judge, skipped
 
 SPREAD = "provenance.spread_ratio"
@@ -61,7 +61,7 @@ def generation_draws(ctx: RunContext, settings: Any, *, method: str = HOLDOUT_ME
     def compute() -> GenerationDraws:
         profile = Profile(ctx.tables.real, ctx.schema, tail_quantile=settings.tail_quantile)
         n_h = len(ctx.tables.holdout)
-        n = compared_size(len(ctx.tables.synthetic), n_h)
+        n = ctx.compared_size("provenance")
         columns = profile.tail_columns(n, settings.min_expected)
         rng = ctx.rng("provenance.generations")
         synthetic = profile.prepare(ctx.tables.synthetic)
@@ -114,9 +114,6 @@ def generation_measurements(ctx: RunContext, settings: Any, rule_of: Callable[[s
         value, honest = draws.summaries(mid)
         reference = band(honest, level=ctx.policy.band, n=draws.n, method=draws.method)
         details = _details(ctx, draws, mid, label)
-        note = size_note(len(ctx.tables.synthetic), len(ctx.tables.holdout))
-        if note and method == HOLDOUT_METHOD:
-            details["rows"] = note
         out.append(judge(mid, value, reference, rule_of(mid), n=draws.n, details=details))
     return out
 

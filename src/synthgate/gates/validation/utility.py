@@ -85,6 +85,15 @@ def sizes(ctx: RunContext, task: Task, settings: Any) -> tuple[int, int, int] | 
     n_synthetic_test = min(int(settings.synthetic_test_share * n_synthetic), settings.max_test_rows)
     n_train = min(n_real, n_synthetic - n_synthetic_test, n_holdout // 2, settings.max_train_rows)
     n_test = min(n_holdout - n_train, settings.max_test_rows)
+    ctx.record_sample("validation.training_rows", used=n_train,
+                      given=min(n_real, n_synthetic - n_synthetic_test, n_holdout // 2),
+                      why="rows each model is trained on", setting="policy [gates.validation] max_train_rows")
+    ctx.record_sample("validation.test_rows", used=n_test, given=n_holdout - n_train,
+                      why="real holdout rows each model is scored on", setting="policy [gates.validation] max_test_rows")
+    ctx.record_sample("validation.synthetic_test_rows", used=n_synthetic_test,
+                      given=int(settings.synthetic_test_share * n_synthetic),
+                      why="synthetic rows held out to score synthetic-trained models on synthetic data",
+                      setting="policy [gates.validation] max_test_rows")
     if min(n_train, n_test, n_synthetic_test) < MIN_ROWS:
         return (f"too few rows with a known target: {n_train} training, {n_test} real test and {n_synthetic_test} "
                 f"synthetic test rows (each needs {MIN_ROWS}; the holdout is split into training and test halves)")
