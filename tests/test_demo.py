@@ -32,6 +32,14 @@ def test_honest_variant_fails_no_gate(demo):
     assert Verdict.FAIL not in verdicts.values() and Verdict.ERROR not in verdicts.values(), verdicts
 
 
+def test_control_row_passes_every_gate(demo):
+    """An independent real sample standing in for a perfect generator: what a clean pass looks like."""
+    control = demo[1]["control"]
+    verdicts = {g.gate: g.verdict for g in control.gates}
+    assert all(v in (Verdict.PASS, Verdict.SKIPPED) for v in verdicts.values()), verdicts
+    assert control.exit_code() == 0
+
+
 def test_demo_report_is_written(demo):
     out, results = demo
     html = write_demo_report(results, out, title="demo")

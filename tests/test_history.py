@@ -14,8 +14,8 @@ from synthgate.datasets import load_adult
 from synthgate.drift_cli import history_command, revalidate_command
 from synthgate.gates.drift import DriftGate
 from synthgate.gates.fidelity import FidelityGate
-from synthgate.history import (history_plot_spec, history_plot_specs, history_table, load_production,
-                               measurement_history, production_as_of, record_result, revalidate,
+from synthgate.history import (FRESH_GATES, LEFT_OUT, history_plot_spec, history_plot_specs, history_table,
+                               load_production, measurement_history, production_as_of, record_result, revalidate,
                                split_fresh)
 from synthgate.ledger import Ledger
 from synthgate.verdict import Verdict
@@ -84,6 +84,44 @@ def test_check_runs_are_recorded_and_drawn_in_the_drift_report(ledger):
     history = check(split.real, split.holdout, split.holdout, **kwargs).gate("drift").details["history"]
     assert "drift.c2st_auc" in [spec["title"] for spec in history]
     assert all(plot_spec_problems(spec) == [] for spec in history)
+
+
+def test_revalidation_runs_only_the_gates_that_mean_something_on_fresh_data(ledger):
+    """Privacy on fresh data the generator never saw is meaningless: it used to run (and pass) anyway."""
+    from synthgate.gates.privacy import PrivacyGate
+    from synthgate.gates.provenance import ProvenanceGate
+    from synthgate.gates.validation import ValidationGate
+
+    split, synthetic, _ = world()
+    asked = (FidelityGate(), PrivacyGate(), ProvenanceGate(), ValidationGate(), DriftGate())
+    policy = {**FAST, "rules": {"privacy.exact_copy_rate": {"fail_excess": 0.01}}}  # a left-out gate's rule is fine
+    done = revalidate("cart-v1", split.holdout, synthetic, ledger=ledger, metadata=split.metadata, gates=asked,
+                      policy=policy)
+    assert [g.gate for g in done.result.gates] == ["fidelity", "privacy", "provenance", "validation", "drift"]
+    assert done.left_out == ("privacy", "provenance", "validation")
+    for name in done.left_out:
+        gate = done.result.gate(name)
+        assert gate.verdict is Verdict.SKIPPED and not gate.measurements
+        assert gate.skipped_reason == LEFT_OUT and "training rows" in gate.skipped_reason
+    assert done.result.gate("fidelity").measurements and done.verdict is Verdict.PASS
+    note = ("privacy, provenance, validation: not run — they need the generator's training rows, which fresh data "
+            "is not")
+    assert done.left_out_note == note and f"revalidation: {note}" in done.result.notes
+    recorded = json.loads(ledger.runs("cart-v1")[-1].result)
+    assert {g["gate"]: g["verdict"] for g in recorded["gates"]}["privacy"] == "skipped"
+    assert set(FRESH_GATES) == {"fidelity", "bias", "coverage", "drift"}
+
+
+def test_revalidation_refuses_a_policy_that_enables_no_fresh_gate(ledger):
+    from synthgate.errors import PolicyError
+    from synthgate.gates.privacy import PrivacyGate
+
+    split, synthetic, _ = world()
+    with pytest.raises(PolicyError, match=r"runs only the gates \['fidelity', 'bias', 'coverage', 'drift'\].*"
+                                          r"privacy: not run"):
+        revalidate("cart-v1", split.holdout, synthetic, ledger=ledger, gates=(FidelityGate(), PrivacyGate()),
+                   policy={**FAST, "gates_enabled": ["privacy"]})
+    assert ledger.runs("cart-v1") == []
 
 
 def test_revalidation_refuses_too_little_fresh_data(ledger):
@@ -195,7 +233,7 @@ def test_revalidate_and_history_commands(tmp_path, cli, monkeypatch):
     assert (tmp_path / "ok" / "report.json").is_file()
     stale = cli("revalidate", "--fresh", files["moved"], *common, "--out", tmp_path / "stale")
     assert stale.exit_code == 1, stale.output
-    assert "recorded run 2" in stale.output
+    assert "recorded run 2" in stale.output and "left out" not in stale.output  # fidelity and drift only
 
     production = tmp_path / "production.csv"
     production.write_text(f"date,auc\n{datetime.now(timezone.utc):%Y-%m-%d},0.81\n2020-01-01,0.9\n")
@@ -207,6 +245,28 @@ def test_revalidate_and_history_commands(tmp_path, cli, monkeypatch):
     saved = json.loads((tmp_path / "history.json").read_text())
     assert {r["run"] for r in saved["runs"]} == {1, 2} and saved["plots"][0]["plot"] == "lines"
     assert drift_cli._generator_ref("12") == 12
+
+
+def test_revalidate_command_says_which_gates_it_left_out(tmp_path, cli, monkeypatch):
+    from synthgate.gates.privacy import PrivacyGate
+
+    monkeypatch.setattr("synthgate.gates.registry.ALL_GATES", (FidelityGate(), PrivacyGate()))
+    monkeypatch.setattr("synthgate.report.write_report", json_only)
+    split, synthetic, _ = world()
+    path = tmp_path / "ledger.sqlite"
+    with Ledger.open(path) as book:
+        data = book.register_dataset(split.real, name="adult-2025", origin="human")
+        book.register_generator(name="cart-v1", kind="cart", trained_on=[data.id])
+    for name, frame in (("synthetic", synthetic), ("today", split.holdout)):
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    (tmp_path / "policy.toml").write_text("resamples = 30\n")
+    done = cli("revalidate", "--generator", "cart-v1", "--fresh", tmp_path / "today.csv", "--synthetic",
+               tmp_path / "synthetic.csv", "--ledger", path, "--policy", tmp_path / "policy.toml", "--out",
+               tmp_path / "out")
+    assert done.exit_code == 0, done.output
+    assert "left out: privacy: not run — they need the generator's training rows" in " ".join(done.output.split())
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert {g["gate"]: g["verdict"] for g in report["gates"]} == {"fidelity": "pass", "privacy": "skipped"}
 
 
 def test_history_without_runs_and_bad_generator(tmp_path, cli):

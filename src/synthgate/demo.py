@@ -1,6 +1,7 @@
 """The demo: every gate on bundled real data (UCI Adult), an honest generator and planted defects.
 
-Shows which gate catches which defect, and that the surface check (fidelity) passes where others fail.
+Shows which gate catches which defect, and that the surface check (fidelity) passes where others fail. A
+control row (an independent real sample standing in for a perfect generator) shows what a clean pass is.
 The demo registers its data in a fresh provenance ledger (``ledger.sqlite`` in the output folder), so the
 provenance and validation gates judge real lineage, and a second-generation generator trained only on the
 first one's output shows the anchor rule failing.
@@ -16,7 +17,7 @@ from typing import Callable
 import pandas as pd
 
 from synthgate import defects
-from synthgate.datasets import load_adult
+from synthgate.datasets import load_adult, load_adult_independent
 from synthgate.gates.context import Progress, no_progress
 from synthgate.generators import CartSynthesizer
 from synthgate.ledger import Ledger
@@ -42,10 +43,13 @@ class DemoData:
     holdout: pd.DataFrame
     synthetic: pd.DataFrame
     second_generation: pd.DataFrame
+    control: pd.DataFrame
     metadata: dict
 
 
 VARIANTS = (
+    Variant("control", "an independent real sample (rows neither real nor holdout): a perfect generator, "
+            "what a clean pass looks like", lambda d, seed: d.control, generator="control"),
     Variant("honest", "sequential-CART synthesizer fitted on real (the honest baseline)",
             lambda d, seed: d.synthetic),
     Variant("copies", "2 % of rows copied verbatim from real",
@@ -110,7 +114,10 @@ def _prepare(ledger: Ledger, seed: int, rows: int, progress: Progress) -> DemoDa
     second_generation = second.sample(len(split.holdout), seed=seed + 1)
     gen2 = ledger.register_generator(name="cart-gen2", kind="cart", trained_on=[gen1_data.id])
     ledger.register_dataset(second_generation, name="cart-gen2-output", origin="machine", generator_id=gen2.id)
+    control = load_adult_independent(seed, n=rows, size=len(split.holdout))
+    perfect = ledger.register_generator(name="control", kind="independent real sample", trained_on=[real.id])
+    ledger.register_dataset(control, name="control-output", origin="machine", generator_id=perfect.id)
     progress("demo: fitting generators", 2, 2)
-    return DemoData(split.real, split.holdout, synthetic, second_generation, meta)
+    return DemoData(split.real, split.holdout, synthetic, second_generation, control, meta)
 
 

@@ -17,7 +17,6 @@ import typer
 from synthgate.verdict import Verdict
 
 
-
 def revalidate_command(
         generator: str = typer.Option(..., help="The generator's ledger id or name."),
         fresh: Path = typer.Option(..., help="Today's real data (CSV or Parquet); split in two halves that "
@@ -33,8 +32,10 @@ def revalidate_command(
         seed: Optional[int] = typer.Option(None, help="Seed (default: the policy's, 0).")) -> None:
     """Re-judge a generator's synthetic data against today's real data; record the run in the ledger.
 
-    Exits 1 when the synthetic data no longer matches today's real data, 0 when it does (a passing
-    revalidation restarts the generator's age clock), 2 on bad input.
+    Runs fidelity, bias, coverage and drift; privacy, provenance and validation are left out (they need the
+    generator's training rows, which fresh data is not) and listed as skipped with that reason. Exits 1 when
+    the synthetic data no longer matches today's real data, 0 when it does (a passing revalidation restarts
+    the generator's age clock), 2 on bad input.
     """
     from synthgate.cli import RichProgress, console, print_summary
     from synthgate.history import revalidate
@@ -46,6 +47,8 @@ def revalidate_command(
                           policy=loaded, seed=seed, progress=progress)
     written = _write(done.result, out)
     print_summary(done.result)
+    if done.left_out:
+        console.print(f"left out: {done.left_out_note}")
     console.print(f"recorded run {done.run.id} (revalidate, {done.result.verdict.value}) for generator "
                   f"{done.generator.id} {done.generator.name!r}; wrote {written}")
     raise typer.Exit(done.result.exit_code(fail_on or loaded.fail_on))

@@ -380,7 +380,8 @@ def check_generations(tables: Sequence[pd.DataFrame], *, metadata: Any = None, p
         raise ValueError(f"check_generations needs generation 0 and at least one more table, got {len(tables)}.")
     policy = load_policy(policy)
     ctx = build_context(tables[0], tables[0] if holdout is None else holdout, tables[-1], metadata=metadata,
-                        policy=policy, seed=policy.seed if seed is None else seed)
+                        policy=policy, seed=policy.seed if seed is None else seed,
+                        holdout_is_generation_zero=holdout is None)
     return chain_result(ProvenanceGate(), ctx, list(tables), bootstrap=holdout is None)
 
 

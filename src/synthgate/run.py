@@ -56,7 +56,7 @@ def check(real: TableLike, holdout: TableLike, synthetic: TableLike, *, metadata
 
 def build_context(real: TableLike, holdout: TableLike, synthetic: TableLike, *, metadata: Any = None,
                   policy: Any = None, seed: int = 0, fresh: TableLike | None = None, ledger: Any = None,
-                  progress: Progress = no_progress) -> RunContext:
+                  progress: Progress = no_progress, holdout_is_generation_zero: bool = False) -> RunContext:
     """Load and validate the inputs once; the frozen context every gate receives."""
     policy = load_policy(policy)
     meta = load_metadata(metadata)
@@ -64,7 +64,8 @@ def build_context(real: TableLike, holdout: TableLike, synthetic: TableLike, *, 
               "synthetic": load_table(synthetic, name="synthetic")}
     if fresh is not None:
         frames["fresh"] = load_table(fresh, name="fresh")
-    schema = validate_inputs(frames, meta, Limits(policy.min_rows, policy.max_categories, policy.max_unseen_share))
+    limits = Limits(policy.min_rows, policy.max_categories, policy.max_unseen_share, holdout_is_generation_zero)
+    schema = validate_inputs(frames, meta, limits)
     if ledger is not None and not hasattr(ledger, "scan"):
         from synthgate.ledger import Ledger
         ledger = Ledger.open(ledger)

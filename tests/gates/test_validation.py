@@ -11,6 +11,7 @@ from synthgate.datasets import load_adult
 from synthgate.gates.validation import ValidationGate
 from synthgate.generators import CartSynthesizer
 from synthgate.ledger import Ledger
+from synthgate.policy import Policy
 from synthgate.report import plot_spec_problems
 from synthgate.run import build_context
 from synthgate.verdict import Verdict
@@ -56,15 +57,28 @@ def test_honest_setup_with_a_registered_human_holdout_passes(honest):
     assert "registered as human data" in honest.measurement("validation.test_set_origin").reason
 
 
-def test_without_a_ledger_the_test_set_warns_and_utility_is_still_judged():
+class RequiresLedger(Policy):
+    """The policy field another change adds; a subclass so the test runs with or without it."""
+
+    require_ledger: bool = True
+
+
+def test_without_a_ledger_the_test_set_is_skipped_not_a_permanent_warn():
+    """An honest Adult split without a ledger: nothing is wrong, so the gate must not WARN (it used to, always)."""
     result = run(generator=None)
     origin = result.measurement("validation.test_set_origin")
-    assert origin.verdict is Verdict.WARN and "no ledger" in origin.reason
+    assert origin.verdict is Verdict.SKIPPED and origin.reason.startswith("not checked: no ledger")
     assert result.measurement("validation.test_set_machine_rows").verdict is Verdict.SKIPPED
     assert result.measurement("validation.test_train_overlap").verdict is Verdict.PASS  # needs no ledger
     gap = result.measurement("validation.tstr_gap")
     assert gap.verdict is Verdict.PASS and gap.reference is not None
-    assert result.verdict is Verdict.WARN
+    assert result.verdict is Verdict.PASS
+
+
+def test_without_a_ledger_a_policy_that_requires_one_fails_the_origin():
+    origin = run(generator=None, policy=RequiresLedger(**LOGISTIC)).measurement("validation.test_set_origin")
+    assert origin.verdict is Verdict.FAIL and "require_ledger" in origin.reason and "no ledger" in origin.reason
+    assert origin.value == 1.0 and origin.reference.method == "rule" and origin.reference.high == 0.0
 
 
 def test_holdout_with_copied_training_rows_fails_the_overlap():
@@ -99,13 +113,23 @@ def test_a_machine_made_test_set_fails_its_origin(tmp_path):
         result = run(holdout=fake, ledger=opened, policy=LOGISTIC)
     origin = result.measurement("validation.test_set_origin")
     assert origin.verdict is Verdict.FAIL and "fake-test-set" in origin.reason
+    assert origin.value == 1.0 and origin.reference.method == "rule"
     assert result.measurement("validation.test_set_machine_rows").value == 1.0
 
 
-def test_an_unregistered_holdout_warns_that_the_ledger_knows_nothing(tmp_path):
+def test_an_unregistered_holdout_is_skipped_unless_a_ledger_is_required(tmp_path):
     with Ledger.open(tmp_path / "ledger.sqlite") as opened:
         origin = run(ledger=opened, policy=LOGISTIC).measurement("validation.test_set_origin")
-    assert origin.verdict is Verdict.WARN and "knows nothing" in origin.reason
+        required = run(ledger=opened, policy=RequiresLedger(**LOGISTIC)).measurement("validation.test_set_origin")
+    assert origin.verdict is Verdict.SKIPPED and "knows nothing" in origin.reason
+    assert required.verdict is Verdict.FAIL and "knows nothing" in required.reason
+
+
+def test_every_test_set_verdict_comes_from_judge_or_skipped():
+    """No hand-set verdicts: judged measurements carry a reference, skipped ones a reason."""
+    for m in run(generator=None, policy=LOGISTIC).measurements[:len(TEST_SET)]:
+        assert m.id in TEST_SET
+        assert m.verdict is Verdict.SKIPPED or (m.reference is not None and m.threshold is not None), m
 
 
 def test_a_synthetic_target_rule_fails_tstr_and_shows_the_illusion():

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from synthgate.data.roles import check_holdout_overlap
 from synthgate.data.schema import Column, Kind, Metadata, Schema, category_values, infer_kind
 from synthgate.errors import InputError, raise_collected
 
@@ -17,6 +18,7 @@ class Limits:
     min_rows: int = 200
     max_categories: int = 1000
     max_unseen_share: float = 0.01
+    holdout_is_generation_zero: bool = False  # a generation chain without a holdout: no overlap check
 
 
 def validate_inputs(tables: dict[str, pd.DataFrame], metadata: Metadata, limits: Limits = Limits()) -> Schema:
@@ -36,6 +38,8 @@ def validate_inputs(tables: dict[str, pd.DataFrame], metadata: Metadata, limits:
         if role != "real":
             errors += _check_values(role, frame, schema, limits)
     errors += _check_cardinality(schema, real, limits)
+    if "holdout" in tables and not limits.holdout_is_generation_zero:
+        errors += check_holdout_overlap(real, tables["holdout"])
     raise_collected(errors)
     return schema
 
@@ -64,9 +68,33 @@ def _check_columns(role: str, frame: pd.DataFrame, real: pd.DataFrame) -> list[I
 def _check_metadata(metadata: Metadata, real: pd.DataFrame) -> list[InputError]:
     named = {"target": [metadata.target] if metadata.target else [], "sensitive": metadata.sensitive,
              "columns": list(metadata.columns), "nullable": metadata.nullable}
-    return [InputError(f"metadata '{key}' names {[n for n in names if n not in real.columns]}, "
-                       "which real does not have.", fix=f"Use column names of real: {list(real.columns)}.")
-            for key, names in named.items() if any(n not in real.columns for n in names)]
+    errors = [InputError(f"metadata '{key}' names {[n for n in names if n not in real.columns]}, "
+                         "which real does not have.", fix=f"Use column names of real: {list(real.columns)}.")
+              for key, names in named.items() if any(n not in real.columns for n in names)]
+    if metadata.target and metadata.target in metadata.sensitive:
+        errors.append(InputError(f"metadata target {metadata.target!r} is also listed in sensitive.",
+                                 fix="Remove it from one list: the target is the outcome, sensitive attributes "
+                                     "are the groups whose outcomes are compared."))
+    return errors + _check_positive(metadata, real)
+
+
+def _check_positive(metadata: Metadata, real: pd.DataFrame) -> list[InputError]:
+    """A positive label the target never takes would leave every outcome rate unmeasured, silently."""
+    if metadata.positive is None:
+        return []
+    target = metadata.target
+    if not target:
+        return [InputError(f"metadata positive {metadata.positive!r} is given without a target.",
+                           fix="Add 'target: <column>' to the metadata, or remove 'positive'.")]
+    if target not in real.columns:
+        return []  # reported above as an unknown column
+    values = [v for v in category_values(real[target]) if v is not None]
+    # The bias gate matches a label by value or by its text (YAML may read "1" as 1): the same test here.
+    if any(v == metadata.positive or str(v) == str(metadata.positive) for v in values):
+        return []
+    shown = sorted(values, key=str)[:20] + (["…"] if len(values) > 20 else [])
+    return [InputError(f"metadata positive {metadata.positive!r} is not a value of {target}; {target} has {shown}.",
+                       fix="Fix the label (values are case-sensitive).")]
 
 
 def infer_schema(real: pd.DataFrame, metadata: Metadata, limits: Limits = Limits(),

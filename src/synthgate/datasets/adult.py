@@ -98,3 +98,23 @@ def load_adult(seed: int = 0, *, holdout_share: float = 0.5, n: int | None = Non
         holdout=frame.iloc[order[:n_holdout]].reset_index(drop=True),
         metadata={"target": "income", "sensitive": ["sex", "race"], "positive": ">50K"},
     )
+
+
+def load_adult_independent(seed: int, *, n: int, size: int) -> pd.DataFrame:
+    """``size`` Adult rows disjoint from ``load_adult(seed, n=n)``'s real and holdout tables.
+
+    An independent real sample: the stand-in for a perfect generator in false-alarm tests and in the demo's
+    control row (never the holdout itself, which the honest references are built from).
+
+    Examples
+    --------
+    >>> split = load_adult(0, n=1000)
+    >>> control = load_adult_independent(0, n=1000, size=300)
+    >>> len(control), len(set(control.index))
+    (300, 300)
+    """
+    frame = _read_adult()
+    order = np.random.default_rng(seed).permutation(len(frame))
+    if n + size > len(frame):
+        raise ValueError(f"Adult has {len(frame)} rows: {n} split rows and {size} independent rows do not fit.")
+    return frame.iloc[order[n:n + size]].reset_index(drop=True)

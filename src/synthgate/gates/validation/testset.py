@@ -2,9 +2,10 @@
 
 The test set is the run's holdout. It must be human data that the generator never saw:
 
-- ``validation.test_set_origin`` (rule): FAIL when the ledger registers the holdout table as machine-made,
-  PASS when it registers it (or most of its rows) as human data, WARN when there is no ledger or the ledger
-  knows nothing about it;
+- ``validation.test_set_origin`` (rule: 1 machine-made, 0 human, against 0): FAIL when the ledger registers the
+  holdout table as machine-made, PASS when it registers it (or most of its rows) as human data. Without a
+  ledger, or when the ledger knows nothing about the holdout, SKIPPED with the reason ("not checked: ..."),
+  unless the policy requires a ledger (``require_ledger``): then an origin that cannot be shown FAILS;
 - ``validation.test_set_machine_rows`` (worse higher): share of holdout rows exactly equal to a registered
   machine row; honest reference: the chance that a human row equals another row of its population, i.e. the
   real table's own duplicate share (Adult: ~0.1 % of rows), with a binomial band;
@@ -30,7 +31,7 @@ from synthgate.gates.context import RunContext
 from synthgate.gates.provenance.anchor import ledger_generator
 from synthgate.ledger import content_hash, row_fingerprints
 from synthgate.reference import analytic
-from synthgate.verdict import Measurement, Reference, Rule, Verdict, decided, judge, skipped
+from synthgate.verdict import Measurement, Reference, Rule, judge, skipped
 
 ORIGIN = "validation.test_set_origin"
 MACHINE = "validation.test_set_machine_rows"
@@ -42,8 +43,11 @@ RULES = {
     NEAR: Rule("higher", 0.01, 0.03, description="share of test rows near (not equal to) a registered machine row"),
     OVERLAP: Rule("higher", 0.001, 0.005, description="share of test rows equal to a training row"),
 }
-NO_LEDGER = ("no ledger: whether the test set holds machine-made rows cannot be checked. Pass --ledger "
+#: The origin is a rule, not a noise band: 1 (machine-made or unproven) against an honest 0.
+ORIGIN_RULE = Rule("higher", 0.0, 0.0, description="the test set is machine-made (1) or human data (0)")
+NO_LEDGER = ("not checked: no ledger, so whether the test set holds machine-made rows is unknown. Pass --ledger "
              "(or policy: ledger) with the test set registered as human data")
+REQUIRED = "the policy requires a ledger (require_ledger)"
 #: the holdout counts as registered human data when at least this share of its rows is
 REGISTERED_SHARE = 0.5
 
@@ -68,13 +72,25 @@ def chance_reference(p0: float, n: int, n_base: int, *, level: float, method: st
 def test_set_measurements(ctx: RunContext, rule_of: Callable[[str], Rule]) -> list[Measurement]:
     """Origin, registered machine rows (exact, near) and train overlap of the holdout."""
     if ctx.ledger is None:
-        origin = decided(ORIGIN, math.nan, Verdict.WARN, NO_LEDGER,
-                         reference=Reference(0.0, 0.0, 0.0, "honest: a test set of human rows only",
-                                             len(ctx.tables.holdout)), n=len(ctx.tables.holdout))
-        return [origin, skipped(MACHINE, NO_LEDGER), skipped(NEAR, NO_LEDGER), _overlap(ctx, rule_of(OVERLAP))]
+        return [_unknown_origin(ctx, NO_LEDGER), skipped(MACHINE, NO_LEDGER), skipped(NEAR, NO_LEDGER),
+                _overlap(ctx, rule_of(OVERLAP))]
     found = _ledger_facts(ctx)
     return [_origin(ctx, found), _machine(ctx, found, rule_of(MACHINE)), _near(ctx, found, rule_of(NEAR)),
             _overlap(ctx, rule_of(OVERLAP), found)]
+
+
+def _ruled(value: float, n: int, why: str, details: dict[str, Any] | None = None) -> Measurement:
+    """The origin judged as a rule (see ``ORIGIN_RULE``); ``why`` leads the reason."""
+    return judge(ORIGIN, value, Reference(0.0, 0.0, 0.0, "rule", n), ORIGIN_RULE, n=n, details=details, why=why)
+
+
+def _unknown_origin(ctx: RunContext, why: str, details: dict[str, Any] | None = None) -> Measurement:
+    """SKIPPED with its reason, unless the policy requires a ledger: then an unproven origin fails."""
+    if not getattr(ctx.policy, "require_ledger", False):
+        return skipped(ORIGIN, why, details=details)
+    unproven = why.removeprefix("not checked: ")
+    return _ruled(1.0, len(ctx.tables.holdout), f"{REQUIRED}, and the test set's origin cannot be shown: "
+                  f"{unproven}", details)
 
 
 def _ledger_facts(ctx: RunContext) -> dict[str, Any]:
@@ -92,7 +108,6 @@ def _ledger_facts(ctx: RunContext) -> dict[str, Any]:
 
 def _origin(ctx: RunContext, found: dict[str, Any]) -> Measurement:
     n = len(ctx.tables.holdout)
-    reference = Reference(0.0, 0.0, 0.0, "honest: a test set of human rows only", n)
     machine = [d for d in found["registered"] if d.is_machine]
     human_rows = float(found["lookup"].human(near=False).mean())
     machine_rows = float(found["lookup"].machine(near=False).mean())
@@ -101,17 +116,15 @@ def _origin(ctx: RunContext, found: dict[str, Any]) -> Measurement:
     if machine:
         d = machine[0]
         maker = f" by generator {found_name(ctx, d.generator_id)}" if d.generator_id is not None else ""
-        return decided(ORIGIN, 1.0, Verdict.FAIL, f"the test set is registered in the ledger as machine-made data "
-                       f"(dataset {d.name!r}{maker}): a synthetic test set validates nothing", reference=reference,
-                       n=n, details=details)
+        return _ruled(1.0, n, f"the test set is registered in the ledger as machine-made data (dataset {d.name!r}"
+                      f"{maker}): a synthetic test set validates nothing", details)
     if found["registered"] or human_rows >= REGISTERED_SHARE:
         what = (f"registered as human data ({found['registered'][0].name!r})" if found["registered"]
                 else f"{human_rows:.1%} of its rows are registered human rows")
-        return decided(ORIGIN, 0.0, Verdict.PASS, f"the test set is {what}", reference=reference, n=n,
-                       details=details)
-    return decided(ORIGIN, math.nan, Verdict.WARN, "the ledger knows nothing about the test set (neither the table "
-                   f"nor most of its rows are registered; {human_rows:.1%} of rows are registered human rows): its "
-                   "origin is unrecorded. Register it as human data", reference=reference, n=n, details=details)
+        return _ruled(0.0, n, f"the test set is {what}", details)
+    return _unknown_origin(ctx, "not checked: the ledger knows nothing about the test set (neither the table nor "
+                           f"most of its rows are registered; {human_rows:.1%} of rows are registered human "
+                           "rows), so its origin is unrecorded. Register it as human data", details)
 
 
 def found_name(ctx: RunContext, generator_id: int) -> str:
