@@ -1,4 +1,5 @@
-"""CLI exit codes: 0 pass, 1 fail, 2 bad input (a message, never a traceback)."""
+"""CLI exit codes: 0 nothing fails CI, 1 a gate does (fail_on, error, fail_on_inconclusive), 2 bad input or policy
+(a message, never a traceback)."""
 
 from __future__ import annotations
 
@@ -44,12 +45,13 @@ def test_pass_exits_0_and_writes_json_and_html(files):
     assert result["gates"][0]["verdict"] == "pass" and result["seed"] == 0
     assert len(result["inputs"]["real"]["sha256"]) == 64
     assert (files / "out-honest.csv" / "report.html").stat().st_size > 1000
+    assert "CI: pass (exit 0)" in done.stdout
 
 
 def test_fail_exits_1(files):
     done = run_check(files, "shifted.csv")
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "fail" in done.stdout
+    assert "fail" in done.stdout and "CI: fail (exit 1): fidelity: fail, at or above fail_on 'fail'" in done.stdout
 
 
 def test_bad_input_exits_2_with_a_message_and_no_traceback(files):
@@ -65,6 +67,29 @@ def test_bad_policy_exits_2(files, tmp_path):
     done = synthgate("check", "--real", str(files / "real.csv"), "--holdout", str(files / "holdout.parquet"),
                      "--synthetic", str(files / "honest.csv"), "--policy", str(bad))
     assert done.returncode == 2 and "resample" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("listed, code", [('["fidelity"]', 1), ("[]", 0)])
+def test_inconclusive_gate_fails_ci_only_when_the_policy_lists_it(files, tmp_path, listed, code):
+    # An effect size far below the honest noise makes the honest fidelity check inconclusive.
+    policy = tmp_path / "p.toml"
+    policy.write_text(f'resamples = 20\ngates_enabled = ["fidelity"]\nfail_on_inconclusive = {listed}\n'
+                      '[rules."fidelity.ks_max"]\nmax_noise = 1e-6\n')
+    done = synthgate("check", "--real", str(files / "real.csv"), "--holdout", str(files / "holdout.parquet"),
+                     "--synthetic", str(files / "honest.csv"), "--policy", str(policy), "--out", str(tmp_path / "o"))
+    assert done.returncode == code, done.stdout + done.stderr
+    assert json.loads((tmp_path / "o" / "report.json").read_text())["gates"][0]["verdict"] == "inconclusive"
+    if code:
+        assert "fidelity: inconclusive, and the policy's fail_on_inconclusive lists it" in done.stdout
+
+
+def test_nan_threshold_in_the_policy_exits_2_naming_the_rule(files, tmp_path):
+    bad = tmp_path / "nan.toml"
+    bad.write_text('[rules."privacy.exact_copy_rate"]\nfail_excess = nan\n')
+    done = synthgate("check", "--real", str(files / "real.csv"), "--holdout", str(files / "holdout.parquet"),
+                     "--synthetic", str(files / "real.csv"), "--policy", str(bad))
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert 'rules."privacy.exact_copy_rate".fail_excess: nan is not a finite number' in done.stderr
 
 
 def test_version():

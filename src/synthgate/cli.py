@@ -71,9 +71,11 @@ def check(real: Path = typer.Option(..., help="The generator's training data (CS
           ledger: Optional[str] = typer.Option(None, help="Provenance ledger path or database URL."),
           out: Path = typer.Option(Path("synthgate-out"), help="Folder for report.json and report.html."),
           fail_on: Optional[Verdict] = typer.Option(None, help="Least severe verdict that exits 1 "
-                                                               "(default: the policy's, 'fail')."),
+                                                               "(default: the policy's, 'fail'); an error "
+                                                               "always does."),
           seed: Optional[int] = typer.Option(None, help="Seed (default: the policy's, 0).")) -> None:
-    """Run every gate; exit 0 on pass, 1 on failure, 2 on bad input."""
+    """Run every gate. Exit 0 when no gate fails CI; 1 when a gate is at or above --fail-on, errored, or is
+    inconclusive while the policy's fail_on_inconclusive lists it (default: privacy); 2 on bad input or policy."""
     from synthgate.policy import load_policy
     from synthgate.report import write_report
     from synthgate.run import check as run_check
@@ -87,7 +89,7 @@ def check(real: Path = typer.Option(..., help="The generator's training data (CS
         _record_check(result, ledger or loaded.ledger, metadata)
     print_summary(result)
     console.print(f"wrote {json_path} and {html_path}")
-    raise typer.Exit(result.exit_code(fail_on or loaded.fail_on))
+    raise typer.Exit(print_outcome(result, fail_on))
 
 
 @app.command()
@@ -159,6 +161,18 @@ def print_summary(result) -> None:
         console.print(f"[dim]note: {note}[/dim]")
 
 
+def print_outcome(result, fail_on: Optional[Verdict] = None) -> int:
+    """Say whether CI fails and why; return the exit code (the same rule as ``CheckResult.raise_for_verdict``)."""
+    failing = result.failing(fail_on)
+    if not failing:
+        console.print("[green]CI: pass[/green] (exit 0): no gate at or above fail_on, none errored, and no gate "
+                      "listed in fail_on_inconclusive is inconclusive")
+        return 0
+    reasons = "; ".join(f"{gate}: {why}" for gate, why in failing.items())
+    console.print(f"[bold red]CI: fail[/bold red] (exit 1): {escape(reasons)}", soft_wrap=True)
+    return 1
+
+
 def print_matrix(results: dict, descriptions: dict[str, str]) -> None:
     """Gates down, defect variants across: compact enough for an 80-column terminal."""
     table = Table(title="Which gate catches which defect", box=box.SIMPLE_HEAD, padding=(0, 1))
@@ -177,11 +191,13 @@ def _mount_subcommands() -> None:
     """Sub-commands that live beside their feature: the ledger, scan, revalidate and history."""
     from synthgate.drift_cli import history_command, revalidate_command
     from synthgate.ledger.cli import ledger_app, scan_command
+    from synthgate.calibration.cli import calibrate_command
 
     app.add_typer(ledger_app, name="ledger")
     app.command("scan")(scan_command)
     app.command("revalidate")(revalidate_command)
     app.command("history")(history_command)
+    app.command("calibrate")(calibrate_command)
 
 
 _mount_subcommands()

@@ -7,15 +7,21 @@ each gate declares its default rules and its own settings section (``[gates.bias
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from synthgate.errors import PolicyError
 from synthgate.verdict import Rule, Verdict
+
+
+#: gates whose inconclusive measurement fails CI by default: "it is synthetic, so it is private" is an
+#: assertion, not a measurement
+FAIL_ON_INCONCLUSIVE = ("privacy",)
 
 
 class RuleOverride(BaseModel):
@@ -23,6 +29,29 @@ class RuleOverride(BaseModel):
     warn_excess: float | None = None
     fail_excess: float | None = None
     max_noise: float | None = None
+
+    @field_validator("warn_excess", "fail_excess")
+    @classmethod
+    def _allowance(cls, value: float | None) -> float | None:
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            raise ValueError(f"{value} is not a finite number >= 0: give the allowed excess beyond the honest "
+                             "band, in the measurement's units (e.g. 0.01), or delete the line for the default")
+        return value
+
+    @field_validator("max_noise")
+    @classmethod
+    def _effect(cls, value: float | None) -> float | None:
+        if value is not None and not (math.isfinite(value) and value > 0):
+            raise ValueError(f"{value} is not a finite number > 0: give the smallest effect that matters, in the "
+                             "measurement's units, or delete the line for the default")
+        return value
+
+    @model_validator(mode="after")
+    def _order(self) -> "RuleOverride":
+        if self.warn_excess is not None and self.fail_excess is not None and self.warn_excess > self.fail_excess:
+            raise ValueError(f"warn_excess {self.warn_excess:g} is above fail_excess {self.fail_excess:g}: a warning "
+                             "must come before a failure. Lower warn_excess or raise fail_excess")
+        return self
 
 
 class Policy(BaseModel):
@@ -38,14 +67,20 @@ class Policy(BaseModel):
     band: float = Field(0.95, gt=0.5, lt=1, description="central share of honest resamples the band holds")
     mask_below: int = Field(10, ge=0, description="category labels with fewer real rows are masked in reports")
     fail_on: Verdict = Verdict.FAIL
+    fail_on_inconclusive: list[str] = Field(default_factory=lambda: list(FAIL_ON_INCONCLUSIVE),
+                                            description="gates whose inconclusive measurement fails CI even at "
+                                                        "fail_on = \"fail\" (privacy: \"it is synthetic, so it is "
+                                                        "private\" is an assertion, not a measurement); [] relaxes")
+    require_ledger: bool = Field(False, description="fail test-set origin when no ledger is given")
     gates_enabled: list[str] | None = Field(None, description="run only these gates (default: all)")
     ledger: str | None = Field(None, description="ledger path or database URL")
     rules: dict[str, RuleOverride] = Field(default_factory=dict)
     gates: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     def rule(self, measurement_id: str, default: Rule) -> Rule:
+        """The gate's default rule with this policy's overrides, refused when its thresholds are out of order."""
         override = self.rules.get(measurement_id)
-        return default.with_overrides(**override.model_dump()) if override else default
+        return _ordered(measurement_id, default.with_overrides(**override.model_dump())) if override else default
 
     def settings(self, gate: str, model: type[BaseModel]) -> BaseModel:
         try:
@@ -76,23 +111,39 @@ def check_policy(policy: Policy, gates: Iterable[Any]) -> None:
     unknown = sorted(set(policy.rules) - known_rules)
     if unknown:
         raise PolicyError(f"policy rules {unknown} match no measurement. Known: {sorted(known_rules)}.")
-    unknown = sorted(set(policy.gates) - known_gates) + sorted(set(policy.gates_enabled or []) - known_gates)
+    strict = set(policy.fail_on_inconclusive) - set(FAIL_ON_INCONCLUSIVE)  # the default holds in any run
+    named = set(policy.gates) | set(policy.gates_enabled or []) | strict
+    unknown = sorted(named - known_gates)
     if unknown:
         raise PolicyError(f"policy names gates {unknown}, which do not exist. Known: {sorted(known_gates)}.")
     for gate in gates:
         policy.settings(gate.name, gate.Settings)
+        for rid in set(policy.rules) & set(gate.rules):
+            policy.rule(rid, gate.rules[rid])
+
+
+def _ordered(measurement_id: str, rule: Rule) -> Rule:
+    if rule.warn_excess > rule.fail_excess:
+        raise PolicyError(f'policy [rules."{measurement_id}"]: warn_excess {rule.warn_excess:g} is above fail_excess '
+                          f"{rule.fail_excess:g} (after merging with the gate's default): a warning must come before "
+                          "a failure. Lower warn_excess or raise fail_excess.")
+    return rule
 
 
 def render_default_policy(gates: Iterable[Any]) -> str:
     """A commented TOML policy with every default, for ``synthgate policy init``."""
     lines = ["# synthgate policy. Every value below is the default; delete what you do not change.",
              "# Thresholds are excesses beyond the honest reference band (what the real holdout scores on",
-             "# the same test at the same size), in each measurement's own units.", ""]
+             "# the same test at the same size), in each measurement's own units. max_noise is a rule's effect size,",
+             "# the smallest effect that matters (default: fail_excess): a value passes only when the data rule out",
+             "# an effect that large, and is inconclusive when they cannot.", ""]
     for name, field in Policy.model_fields.items():
-        if name in ("rules", "gates", "gates_enabled", "ledger", "fail_on"):
+        if name in ("rules", "gates", "gates_enabled", "ledger", "fail_on", "fail_on_inconclusive"):
             continue
         lines += [f"# {field.description}", f"{name} = {json.dumps(field.default)}"]
     lines += ['fail_on = "fail"            # or "warn" / "inconclusive": the least severe verdict that fails CI',
+              f"# {Policy.model_fields['fail_on_inconclusive'].description}",
+              f"fail_on_inconclusive = {json.dumps(list(FAIL_ON_INCONCLUSIVE))}",
               '# ledger = "synthgate-ledger.sqlite"   # or a database URL', ""]
     for gate in gates:
         settings = gate.Settings()
@@ -133,4 +184,9 @@ def _read(path: Path) -> Any:
 
 
 def _problems(err: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'policy'}: {e['msg']}" for e in err.errors())
+    return "; ".join(f"{_where(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in err.errors())
+
+
+def _where(loc: tuple) -> str:
+    """``rules."privacy.exact_copy_rate".fail_excess``: ids with dots quoted, as in the policy file."""
+    return ".".join(f'"{p}"' if "." in str(p) else str(p) for p in loc) or "policy"

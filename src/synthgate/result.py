@@ -8,6 +8,7 @@ from typing import Any
 
 from synthgate.errors import GateFailed
 from synthgate.gates.base import GateResult
+from synthgate.policy import FAIL_ON_INCONCLUSIVE
 from synthgate.verdict import Verdict, worst
 
 SCHEMA_VERSION = 1
@@ -38,13 +39,28 @@ class CheckResult:
                 return g
         raise KeyError(f"no gate {name!r} in this result; it has {[g.gate for g in self.gates]}")
 
-    def exit_code(self, fail_on: Verdict | str = Verdict.FAIL) -> int:
-        """0 when no gate is at least as severe as ``fail_on`` (an ERROR always fails), else 1."""
-        fail_on = Verdict(fail_on)
-        failing = [g for g in self.gates if g.verdict.at_least(fail_on) or g.verdict is Verdict.ERROR]
-        return 1 if failing else 0
+    def failing(self, fail_on: Verdict | str | None = None) -> dict[str, str]:
+        """The gates that fail CI, each with why: at least as severe as ``fail_on`` (default: the stored policy's,
+        else "fail"), an ERROR, or an inconclusive measurement in a gate the policy's ``fail_on_inconclusive``
+        lists (default: privacy)."""
+        fail_on = Verdict(fail_on or self.policy.get("fail_on") or Verdict.FAIL)
+        strict = set(self.policy.get("fail_on_inconclusive", FAIL_ON_INCONCLUSIVE))
+        out = {}
+        for g in self.gates:
+            if g.verdict is Verdict.ERROR:
+                out[g.gate] = "error: not judged"
+            elif g.verdict.at_least(fail_on):
+                out[g.gate] = f"{g.verdict.value}, at or above fail_on {fail_on.value!r}"
+            elif g.gate in strict and any(m.verdict is Verdict.INCONCLUSIVE for m in g.measurements):
+                out[g.gate] = "inconclusive, and the policy's fail_on_inconclusive lists it"
+        return out
 
-    def raise_for_verdict(self, fail_on: Verdict | str = Verdict.FAIL) -> "CheckResult":
+    def exit_code(self, fail_on: Verdict | str | None = None) -> int:
+        """1 when a gate fails CI (see ``failing``), else 0."""
+        return 1 if self.failing(fail_on) else 0
+
+    def raise_for_verdict(self, fail_on: Verdict | str | None = None) -> "CheckResult":
+        """Raise ``GateFailed`` exactly when ``exit_code`` is 1."""
         if self.exit_code(fail_on):
             raise GateFailed(self)
         return self

@@ -38,10 +38,16 @@ def sex_item(measurement):
     return next(i for i in measurement.details["groupings"] if i["grouping"] == "sex")
 
 
+def passes_or_cannot_tell(m):
+    """Honest data at these sizes: PASS, or INCONCLUSIVE where the band is wider than the rule's effect size
+    (the demographic-parity gaps' 0.025 is below their honest half-width even at 8,000 rows); never WARN/FAIL."""
+    return m.verdict is Verdict.PASS or (m.verdict is Verdict.INCONCLUSIVE and "smallest detectable" in m.reason)
+
+
 def test_holdout_as_synthetic_passes_every_measurement():
     result = run(adult_split(N, 0).holdout)
-    assert result.verdict is Verdict.PASS, result.summary
-    assert [m.id for m in result.measurements if m.verdict is Verdict.PASS] == MEASURED
+    assert result.verdict in (Verdict.PASS, Verdict.INCONCLUSIVE), result.summary
+    assert [m.id for m in result.measurements if passes_or_cannot_tell(m)] == MEASURED
     skipped = {m.id: m.reason for m in result.measurements if m.verdict is Verdict.SKIPPED}
     assert set(skipped) == {"bias.rebalance_share", "bias.rebalance_rate"}
     assert all("no " in why and "requested" in why for why in skipped.values())
@@ -54,7 +60,7 @@ def honest_result():
 
 def test_honest_generator_passes():
     result = honest_result()
-    assert result.verdict is Verdict.PASS, result.summary
+    assert all(passes_or_cannot_tell(m) or m.verdict is Verdict.SKIPPED for m in result.measurements), result.summary
 
 
 def test_skewed_outcome_fails_bias_while_fidelity_passes():
@@ -83,7 +89,7 @@ def test_skewed_outcome_fails_on_the_data_alone_at_a_larger_size():
     assert dp.verdict is Verdict.FAIL
     assert dp.details["worst"]["grouping"] == "sex"
     assert dp.value == pytest.approx(0.08, abs=0.025)
-    assert result.measurement("bias.dp_gap_reduction").verdict is Verdict.PASS
+    assert passes_or_cannot_tell(result.measurement("bias.dp_gap_reduction"))
 
 
 def test_dp_amplification_grows_with_the_planted_skew():
@@ -133,7 +139,8 @@ def rebalanced_holdout(share=0.5, seed=0, n=N):
 
 def test_met_rebalance_passes_and_is_not_a_distortion():
     result = run(rebalanced_holdout(), bias={**DATA_ONLY, "rebalance": {"sex": {"Female": 0.5}}})
-    assert result.verdict is Verdict.PASS, result.summary
+    assert all(passes_or_cannot_tell(m) or m.verdict is Verdict.SKIPPED for m in result.measurements), result.summary
+    assert result.measurement("bias.rebalance_share").verdict is Verdict.PASS
     share = result.measurement("bias.rebalance_share")
     assert share.value == pytest.approx(0.0, abs=0.02)
     assert result.measurement("bias.representation_gap").details["compared_with"].startswith("real reweighted")
@@ -149,7 +156,7 @@ def test_requested_target_rate_is_checked_and_replaces_real_as_the_comparison():
     asked = {**DATA_ONLY, "target_rate": {"sex": {"Female": 0.3}}}
     met, unmet = run(lifted, bias=asked), run(holdout, bias=asked)
     assert met.measurement("bias.rebalance_rate").verdict is Verdict.PASS
-    assert met.measurement("bias.dp_gap_reduction").verdict is Verdict.PASS, "a requested fix is no distortion"
+    assert passes_or_cannot_tell(met.measurement("bias.dp_gap_reduction")), "a requested fix is no distortion"
     rate = unmet.measurement("bias.rebalance_rate")
     assert rate.verdict is Verdict.FAIL and rate.value == pytest.approx(0.11 - 0.3, abs=0.03)
     # Without the request, the same lifted table is a silent reduction of the gap.

@@ -33,7 +33,8 @@ def ledger():
 def test_metadata_date_within_max_age_passes():
     m = age(today="2025-06-01", metadata={"generator": {"name": "g", "created": "2025-01-10"}})
     assert m.verdict is Verdict.PASS
-    assert m.value == 142 and m.threshold == 180 and m.reference.high == 180
+    # A rule, judged by judge(): the fresh generator's age 0 as a point reference, 180 days allowed beyond it.
+    assert m.value == 142 and m.threshold == 180 and m.reference.method == "rule" and m.reference.high == 0
 
 
 def test_expired_generator_fails_with_its_dates():

@@ -53,14 +53,16 @@ def ledger(tmp_path_factory):
 
 def test_holdout_as_synthetic_passes_and_the_anchor_is_skipped_without_a_ledger():
     result = run(adult_split().real, adult_split().holdout)
-    assert {m.id: m.verdict for m in result.measurements} == {
-        **{m: Verdict.SKIPPED for m in ANCHOR}, **{m: Verdict.PASS for m in TREND}}
+    verdicts = {m.id: m.verdict for m in result.measurements}
+    assert all(verdicts[m] is Verdict.SKIPPED for m in ANCHOR)
+    # At 2,000 rows some trend bands are wider than their rule's effect size: inconclusive, never warn or fail.
+    assert all(verdicts[m] in (Verdict.PASS, Verdict.INCONCLUSIVE) for m in TREND), verdicts
     assert "ledger" in result.measurement("provenance.human_share").reason
 
 
 def test_honest_cart_generator_passes():
     result = run(adult_split().real, honest_synthetic())
-    assert result.verdict is Verdict.PASS, result.summary
+    assert result.verdict in (Verdict.PASS, Verdict.INCONCLUSIVE), result.summary  # see the test above
 
 
 def test_generator_trained_on_human_data_passes_the_anchor_rule(ledger):

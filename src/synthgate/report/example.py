@@ -10,7 +10,7 @@ import math
 
 from synthgate.gates.base import GateResult
 from synthgate.result import CheckResult
-from synthgate.verdict import Reference, Rule, Verdict, decided, inconclusive, judge, skipped
+from synthgate.verdict import Reference, Rule, inconclusive, judge, rule_reference, skipped
 
 _DECILES = [f"decile {i}" for i in range(1, 11)] + ["NaN"]
 
@@ -131,8 +131,8 @@ def drift_result() -> GateResult:
                            "bands": {"synthetic": {"low": [0.015] * 8, "high": [0.027] * 8}},
                            "xlabel": "generation", "ylabel": "KS distance",
                            "marks": [{"y": 0.057, "label": "fail limit"}]}}
-    fresh = decided("drift.fresh_newer", 1.0, Verdict.PASS, "the fresh table was collected after the real one",
-                    reference=Reference(1.0, 1.0, 1.0, "analytic", 1))
+    fresh = judge("drift.fresh_newer", 0.0, rule_reference(0.0, n=1), Rule("higher", 0.0, 0.5), n=1,
+                  why="the fresh table was collected after the real one (0: not older)")
     budget = skipped("drift.label_shift", "no target declared in the metadata")
     return GateResult("drift", (drift, fresh, budget), seconds=0.8, details=details,
                       summary=f"{drift.id}: {drift.reason}")
@@ -148,7 +148,8 @@ def example_result(*, with_error: bool = True) -> CheckResult:
               for i, (role, rows) in enumerate([("real", 6000), ("holdout", 6000), ("synthetic", 6000),
                                                 ("fresh", 3000)])}
     policy = {"seed": 7, "min_rows": 200, "max_categories": 1000, "resamples": 100, "band": 0.95, "mask_below": 10,
-              "fail_on": "fail", "gates_enabled": None, "ledger": None,
+              "fail_on": "fail", "fail_on_inconclusive": ["privacy"], "require_ledger": False,
+              "gates_enabled": None, "ledger": None,
               "rules": {"privacy.exact_copy_rate": {"warn_excess": None, "fail_excess": 0.002, "max_noise": None}},
               "gates": {"privacy": {"k": 5}}}
     return CheckResult(tuple(gates), seed=7, inputs=inputs,

@@ -64,10 +64,13 @@ class BiasGate(Gate):
                                                                      "synthetic-trained minus real-trained"),
         "bias.model_eo_diff": Rule("higher", 0.05, 0.12, description="equalized-odds difference of a model, "
                                                                      "synthetic-trained minus real-trained"),
-        "bias.rebalance_share": Rule("either", 0.005, 0.01, description="requested group share missed by the "
-                                                                        "synthetic table"),
-        "bias.rebalance_rate": Rule("either", 0.005, 0.01, description="requested group positive rate missed by "
-                                                                       "the synthetic table"),
+        # Effect sizes apart from fail_excess: the sampling band alone is wider than 0.01 below ~40,000 rows,
+        # so a met request could never pass; a 5-point miss is what matters.
+        "bias.rebalance_share": Rule("either", 0.005, 0.01, max_noise=0.05, description="requested group share "
+                                                                                       "missed by the synthetic table"),
+        "bias.rebalance_rate": Rule("either", 0.005, 0.01, max_noise=0.05, description="requested group positive "
+                                                                                      "rate missed by the synthetic "
+                                                                                      "table"),
     }
 
     def measure(self, ctx: RunContext) -> Iterable[Measurement]:

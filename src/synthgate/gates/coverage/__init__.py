@@ -7,7 +7,8 @@ Measurements (each against its honest reference at the same size):
   expectation 1 - prod (N-i)/(N+M-i) (0.9688 at N = M) and the holdout's own score, never 1.0;
 - ``coverage.prdc_density`` (worse higher): PRDC density, honest 1; much higher means crowding;
   precision and recall are in its details (no closed form, not judged);
-- ``coverage.collapse``: the collapse signature, coverage below its band *and* density above it together;
+- ``coverage.collapse`` (worse higher): the collapse signature, coverage below its band *and* density above it
+  together: the smaller of the density rise and the coverage drop (rescaled to density's band), against 0;
 - ``coverage.category_retention`` (worse lower): per column, the frequency-weighted share of the mass of
   its rare categories (under ``rare_share`` of real) that synthetic kept, worst column (holdout resamples);
 - ``coverage.extinct_categories`` (worse higher): real categories an honest sample of this size shows at
@@ -31,7 +32,6 @@ at least 1 %) on extinct_categories.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from typing import Iterable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -40,9 +40,9 @@ from synthgate.gates.base import Gate
 from synthgate.gates.context import RunContext
 from synthgate.gates.coverage.categories import category_measurements, category_report
 from synthgate.gates.coverage.clusters import cluster_measurements, cluster_report
-from synthgate.gates.coverage.prdc import PrdcRuns, matched_size, prdc, prdc_runs
+from synthgate.gates.coverage.prdc import matched_size, prdc, prdc_runs
 from synthgate.gates.coverage.tails import tail_measurements, tail_report
-from synthgate.verdict import Measurement, Rule, Verdict, decided, inconclusive, judge, skipped
+from synthgate.verdict import Measurement, Reference, Rule, inconclusive, judge, skipped
 
 __all__ = ["CoverageGate", "CoverageSettings", "prdc"]
 
@@ -74,7 +74,8 @@ class CoverageGate(Gate):
                                        description="PRDC coverage of the real data by synthetic (k = 5)"),
         "coverage.prdc_density": Rule("higher", 0.15, 0.5, description="PRDC density (crowding of synthetic)"),
         "coverage.collapse": Rule("higher", 0.05, 0.15,
-                                  description="density excess while coverage is below its honest band"),
+                                  description="density rise and coverage drop together (the smaller, in density "
+                                              "units)"),
         "coverage.category_retention": Rule("lower", 0.05, 0.15, max_noise=0.3,
                                             description="rare-category mass kept, worst column"),
         "coverage.extinct_categories": Rule("higher", 0.0, 0.5,
@@ -121,25 +122,29 @@ class CoverageGate(Gate):
                         self.rule(ctx, "coverage.prdc_density"), n=m, details=details)
         yield coverage
         yield density
-        yield self._collapse(ctx, runs, coverage, density_ref)
+        yield self._collapse(ctx, coverage, density)
 
-    def _collapse(self, ctx: RunContext, runs: PrdcRuns, coverage: Measurement, density_ref) -> Measurement:
-        """Collapse = coverage below its band *and* density above its band; the milder of the two decides."""
-        crowding = judge("coverage.collapse", runs.mean("synthetic", "density"), density_ref,
-                         self.rule(ctx, "coverage.collapse"), n=runs.m)
-        verdict = min(coverage.verdict, crowding.verdict, key=lambda v: v.severity)
-        if verdict is Verdict.INCONCLUSIVE and coverage.verdict is Verdict.PASS:
-            verdict = Verdict.PASS
-        parts = (f"coverage {coverage.value:.4g} ({coverage.verdict.value} against its honest band), density "
-                 f"{crowding.value:.4g} vs honest {density_ref.value:.4g} [{density_ref.low:.4g}, "
-                 f"{density_ref.high:.4g}], {max(crowding.excess, 0.0):.4g} above (allowed {crowding.threshold:.4g})")
-        meaning = ("synthetic rows crowd into part of the real data and leave the rest uncovered"
-                   if verdict.at_least(Verdict.WARN) else "no collapse signature (both are needed together)")
-        found = decided("coverage.collapse", crowding.value, verdict, f"{meaning}: {parts}",
-                        reference=density_ref, threshold=crowding.threshold, n=runs.m,
-                        details={"coverage_excess": _rounded(coverage.excess),
-                                 "density_excess": _rounded(crowding.excess)})
-        return replace(found, min_detectable=crowding.min_detectable)
+    def _collapse(self, ctx: RunContext, coverage: Measurement, density: Measurement) -> Measurement:
+        """The collapse signature as one effect: the smaller of the density rise and the coverage drop, both from
+        their honest centres, the drop rescaled to density's half-width. Its excess beyond the band is the smaller
+        of the two excesses, so it fails only when both are beyond their bands together."""
+        mid = "coverage.collapse"
+        ref_c, ref_d = coverage.reference, density.reference
+        w_d, w_c = density.min_detectable, coverage.min_detectable
+        if ref_c is None or ref_d is None or not w_c or w_d is None:  # one of them not judged: neither is this
+            return judge(mid, math.nan, ref_d, self.rule(ctx, mid), n=density.n)
+        scale = w_d / w_c
+        value = min(density.value - ref_d.value, (ref_c.value - coverage.value) * scale)
+        reference = Reference(0.0, -w_d, w_d, "density and coverage honest bands (coverage drop x "
+                              f"{scale:.3g}, in density units)", density.n)
+        details = {"coverage_excess": _rounded(coverage.excess), "density_excess": _rounded(density.excess),
+                   "coverage_scale": _rounded(scale)}
+        shape = ("synthetic rows crowd into part of the real data and leave the rest uncovered"
+                 if min(coverage.excess, density.excess) > 0 else "no collapse signature (both are needed together)")
+        why = (f"{shape}: coverage {coverage.value:.4g} vs honest {ref_c.value:.4g} [{ref_c.low:.4g}, "
+               f"{ref_c.high:.4g}], density {density.value:.4g} vs honest {ref_d.value:.4g} [{ref_d.low:.4g}, "
+               f"{ref_d.high:.4g}]")
+        return judge(mid, value, reference, self.rule(ctx, mid), n=density.n, details=details, why=why)
 
     def report_details(self, ctx: RunContext, measurements: tuple[Measurement, ...]) -> dict:
         out: dict = {}

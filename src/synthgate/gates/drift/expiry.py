@@ -15,7 +15,7 @@ from typing import Any
 
 from synthgate.errors import LedgerError
 from synthgate.gates.context import RunContext
-from synthgate.verdict import Measurement, Reference, Verdict, decided, skipped
+from synthgate.verdict import Measurement, Rule, Verdict, judge, rule_reference, skipped
 
 MEASUREMENT = "drift.generator_age"
 
@@ -88,18 +88,16 @@ def age_measurement(clock: GeneratorClock, *, max_age_days: int | None, today: d
                                     "([gates.drift] max_age_days) and no expiry in the ledger", details=details)
     allowed = (last_day - clock.start).days
     details.update(valid_until=last_day.isoformat(), limit=limit)
-    reference = Reference(0.0, 0.0, float(allowed), limit, 0)
     if age > allowed:
-        reason = (f"generator {_name(clock)} expired: {age} days since it was {since}, {limit} allows "
-                  f"{allowed} (valid until {last_day}). Re-validate it against fresh real data: "
-                  "synthgate revalidate --generator ... --fresh ... --synthetic ...")
-        verdict = Verdict.FAIL
+        why = (f"generator {_name(clock)} expired: {age} days since it was {since}, {limit} allows "
+               f"{allowed} (valid until {last_day}). Re-validate it against fresh real data: "
+               "synthgate revalidate --generator ... --fresh ... --synthetic ...")
     else:
-        reason = (f"generator {_name(clock)}: {age} days since it was {since}; {limit} allows {allowed} "
-                  f"(valid until {last_day})")
-        verdict = Verdict.PASS
-    return decided(MEASUREMENT, float(age), verdict, reason, reference=reference, threshold=float(allowed),
-                   details=details)
+        why = (f"generator {_name(clock)}: {age} days since it was {since}; {limit} allows {allowed} "
+               f"(valid until {last_day})")
+    # The allowed age is the rule's allowance beyond a fresh generator (age 0): no warning zone, no noise.
+    rule = Rule("higher", float(allowed), float(allowed), description=limit)
+    return judge(MEASUREMENT, float(age), rule_reference(0.0), rule, n=0, details=details, unit=" days", why=why)
 
 
 def _last_passing_revalidation(ledger: Any, generator_id: int) -> date | None:

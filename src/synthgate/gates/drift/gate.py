@@ -105,7 +105,7 @@ class DriftGate(Gate):
         honest = columns.honest_comparisons(data, n_a=n_a, n_b=n_b, times=ctx.policy.resamples, rng=rng,
                                             progress=ctx.progress)
         honest_counts = np.array([h.drifted(minimum, settings.fdr).sum() for h in honest])
-        reference = _count_reference(honest_counts, settings.fdr, n_b)
+        reference = _count_reference(honest_counts, settings.fdr, ctx.policy.band, n_b)
         honest_effects = np.array([h.effects for h in honest])
         per_column = {c.name: _column_details(ctx, c, a, b, observed, i, honest_effects[:, i], minimum[i],
                                               bool(drifted[i]))
@@ -151,15 +151,18 @@ class DriftGate(Gate):
         return plots.gate_plots(ctx, {m.id: m for m in measurements})
 
 
-def _count_reference(honest_counts: np.ndarray, fdr: float, n: int) -> Reference:
+def _count_reference(honest_counts: np.ndarray, fdr: float, band: float, n: int) -> Reference:
     """No column drifts in an honest comparison: Benjamini-Hochberg keeps the chance of any at most ``fdr``.
 
-    The band is that analytic [0, 0], not a quantile of the resampled counts: with a rate near ``fdr`` the
-    quantile would flip between 0 and 1 from seed to seed. The resamples' mean count is the centre, and
-    their share with any drifting column (``honest_alarm_share``) checks the p-values on this data.
+    So the band's top is 0 whenever ``fdr`` is at most the band's upper tail (``(1 - band) / 2``), without
+    resampling noise: a quantile of the resampled counts would flip between 0 and 1 from seed to seed. A looser
+    ``fdr`` takes the resamples' quantile. Their share with any drifting column (``honest_alarm_share``) checks
+    the p-values on this data.
     """
-    return Reference(float(np.mean(honest_counts)), 0.0, 0.0,
-                     f"BH null at FDR {fdr:g}; real-vs-real resamples: {np.mean(honest_counts > 0):.1%} with any", n)
+    tail = (1.0 - band) / 2.0
+    high = 0.0 if fdr <= tail else float(np.quantile(honest_counts, 1.0 - tail))
+    return Reference(0.0, 0.0, high, f"BH null at FDR {fdr:g}; real-vs-real resamples: "
+                     f"{np.mean(honest_counts > 0):.1%} with any", n)
 
 
 def _column_details(ctx: RunContext, column: columns.ColumnData, a: np.ndarray, b: np.ndarray,

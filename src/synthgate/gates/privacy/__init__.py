@@ -38,6 +38,7 @@ from typing import Any, Iterable
 from synthgate.gates.base import Gate
 from synthgate.gates.context import RunContext
 from synthgate.gates.privacy import anonymity, copies, dcr, mia, outliers
+from synthgate.gates.privacy.declaration import RULE as DP_RULE
 from synthgate.gates.privacy.declaration import dp_declaration
 from synthgate.gates.privacy.settings import PrivacySettings
 from synthgate.verdict import Measurement, Rule, inconclusive, skipped
@@ -78,6 +79,7 @@ class PrivacyGate(Gate):
                                          description="anonymeter linkability risk (train vs holdout)"),
         "privacy.inference_risk": Rule("higher", 0.05, 0.15,
                                        description="anonymeter attribute-inference risk, worst secret"),
+        "privacy.dp_declaration": DP_RULE,
     }
 
     def measure(self, ctx: RunContext) -> Iterable[Measurement]:

@@ -1,8 +1,10 @@
 """``privacy.dp_declaration``: a declared differential-privacy budget, when the policy requires one.
 
-A rule finding, decided by the policy (``[gates.privacy] sensitive_data``, ``max_epsilon``), not by a noise band:
-- sensitive data: a missing declaration fails; an epsilon above ``max_epsilon`` fails; else it passes;
-- data not marked sensitive: a declared epsilon passes (reported), none is skipped with the reason.
+A rule finding, judged like every other measurement: the value is 1 when the requirement is unmet, else 0,
+against the rule's 0 (``rule_reference``); ``[rules."privacy.dp_declaration"]`` sets how much that costs
+(default: FAIL). The requirement comes from ``[gates.privacy] sensitive_data`` and ``max_epsilon``:
+- sensitive data: unmet without a declaration or with an epsilon above ``max_epsilon``;
+- data not marked sensitive: a declared epsilon is reported (met); none is skipped with the reason.
 The epsilon comes from the metadata (``generator.dp_epsilon``), else from the ledger's record of the generator
 named in the metadata.
 """
@@ -13,39 +15,38 @@ import math
 
 from synthgate.errors import SynthgateError
 from synthgate.gates.context import RunContext
-from synthgate.verdict import Measurement, Reference, Verdict, decided, skipped
+from synthgate.verdict import Measurement, Rule, judge, rule_reference, skipped
 
 MID = "privacy.dp_declaration"
+RULE = Rule("higher", 0.0, 0.5, description="1 when the policy requires a declared DP budget (sensitive_data) "
+                                            "and none within max_epsilon is declared, else 0")
 
 
 def dp_declaration(ctx: RunContext, sensitive_data: bool, max_epsilon: float | None) -> Measurement:
     """The DP finding for this run (see the module docstring)."""
     epsilon, source = declared_epsilon(ctx)
-    limit = math.inf if max_epsilon is None else float(max_epsilon)
-    # No limit: NaN, not inf, so the reference survives the JSON round trip unchanged.
-    shown = math.nan if max_epsilon is None else limit
-    reference = Reference(shown, 0.0, shown, "policy: max_epsilon" if max_epsilon is not None
-                          else "policy: any declared epsilon", 0)
-    details = {"sensitive_data": sensitive_data, "max_epsilon": max_epsilon, "source": source}
+    details = {"sensitive_data": sensitive_data, "max_epsilon": max_epsilon, "source": source, "epsilon": epsilon}
+    if not sensitive_data and epsilon is None:
+        return skipped(MID, "the policy does not mark the data sensitive ([gates.privacy] sensitive_data = "
+                            "false) and no DP epsilon is declared", details=details)
+    unmet, why = _requirement(epsilon, source, sensitive_data, max_epsilon)
+    return judge(MID, float(unmet), rule_reference(0.0), ctx.policy.rule(MID, RULE), n=0, details=details, why=why)
+
+
+def _requirement(epsilon: float | None, source: str, sensitive_data: bool,
+                 max_epsilon: float | None) -> tuple[bool, str]:
+    """Whether the declaration falls short of the policy, and the fact in words."""
     if not sensitive_data:
-        if epsilon is None:
-            return skipped(MID, "the policy does not mark the data sensitive ([gates.privacy] sensitive_data = "
-                                "false) and no DP epsilon is declared", details=details)
-        return decided(MID, epsilon, Verdict.PASS, f"declared DP epsilon {epsilon:g} ({source}); not required "
-                       "by the policy", reference=reference, threshold=max_epsilon, details=details)
+        return False, f"declared DP epsilon {epsilon:g} ({source}); not required by the policy"
     if epsilon is None:
-        return decided(MID, math.nan, Verdict.FAIL,
-                       "the policy marks the data sensitive, but no differential-privacy epsilon is declared: "
-                       "set generator.dp_epsilon in the metadata (or register the generator's dp_epsilon in the "
-                       "ledger), or train a DP generator", reference=reference, threshold=max_epsilon,
-                       details=details)
+        return True, ("the policy marks the data sensitive, but no differential-privacy epsilon is declared: "
+                      "set generator.dp_epsilon in the metadata (or register the generator's dp_epsilon in the "
+                      "ledger), or train a DP generator")
+    limit = math.inf if max_epsilon is None else float(max_epsilon)
     if epsilon > limit:
-        return decided(MID, epsilon, Verdict.FAIL, f"declared DP epsilon {epsilon:g} ({source}) exceeds the "
-                       f"policy's max_epsilon {limit:g}", reference=reference, threshold=max_epsilon,
-                       details=details)
+        return True, f"declared DP epsilon {epsilon:g} ({source}) exceeds the policy's max_epsilon {limit:g}"
     within = f"within the policy's max_epsilon {limit:g}" if max_epsilon is not None else "no max_epsilon set"
-    return decided(MID, epsilon, Verdict.PASS, f"declared DP epsilon {epsilon:g} ({source}); {within}",
-                   reference=reference, threshold=max_epsilon, details=details)
+    return False, f"declared DP epsilon {epsilon:g} ({source}); {within}"
 
 
 def declared_epsilon(ctx: RunContext) -> tuple[float | None, str]:

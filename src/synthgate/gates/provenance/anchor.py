@@ -23,7 +23,7 @@ import pandas as pd
 
 from synthgate.errors import LedgerError
 from synthgate.gates.context import RunContext
-from synthgate.verdict import Measurement, Reference, Verdict, decided, skipped
+from synthgate.verdict import Measurement, Rule, judge, rule_reference, skipped
 
 HUMAN = "provenance.human_share"
 GENERATION = "provenance.generation"
@@ -46,6 +46,7 @@ class Anchor:
     known: bool = True
     chain: list[list[Any]] = field(default_factory=list)   # rows of the lineage table
     note: str = ""
+    registered_human: float = 0.0   # share of real's rows registered as human data (row lookup)
 
     @property
     def pure_machine(self) -> bool:
@@ -121,7 +122,8 @@ def _from_rows(ctx: RunContext, *, note: str) -> Anchor:
         chain.append([1, "rows registered as human data", "human", int(round(human_registered * n)), "people", None])
     source = "real's rows looked up in the ledger" + (f" ({note})" if note else "")
     return Anchor(1.0 - excess, generation, n, source, None, known, chain,
-                  note=f"{human_registered:.1%} of real's rows are registered human rows")
+                  note=f"{human_registered:.1%} of real's rows are registered human rows",
+                  registered_human=human_registered)
 
 
 def _machine_rows(lookup: Any) -> np.ndarray:
@@ -188,48 +190,51 @@ def _chain_text(anchor: Anchor) -> str:
 
 
 def _human_share(anchor: Anchor, minimum: float, details: dict) -> Measurement:
-    reference = Reference(1.0, minimum, 1.0, f"honest: trained on human data (policy min_human_share {minimum:g})",
-                          anchor.rows)
+    """Against the rule's 1 (trained on human data), allowed ``1 - min_human_share`` short of it."""
     who = f"generator {anchor.generator!r}" if anchor.generator else "the generator"
     if not anchor.known:
-        return decided(HUMAN, math.nan, Verdict.WARN,
-                       f"the ledger knows little about {who}'s training data ({anchor.note}; none of its rows is "
-                       "a registered machine row beyond chance): its origin is unrecorded. Register the training "
-                       "data and the generator (synthgate ledger register ...)", reference=reference,
-                       worse="lower", threshold=minimum, n=anchor.rows, details=details)
+        return _unknown_share(anchor, who, details)
     share = anchor.human_share
     if share < minimum:
-        verdict, reason = Verdict.FAIL, (f"{who} was trained on {share:.1%} human rows, below the policy's "
-                                         f"{minimum:.0%} ({anchor.source})")
+        why = f"{who} was trained on {share:.1%} human rows, below the policy's {minimum:.0%} ({anchor.source})"
     else:
-        verdict, reason = Verdict.PASS, (f"{who} was trained on {share:.1%} human rows; the policy asks at "
-                                         f"least {minimum:.0%} ({anchor.source})")
-    return decided(HUMAN, share, verdict, reason, reference=reference, worse="lower", threshold=minimum,
-                   n=anchor.rows, details=details)
+        why = f"{who} was trained on {share:.1%} human rows; the policy asks at least {minimum:.0%} ({anchor.source})"
+    rule = Rule("lower", 1.0 - minimum, 1.0 - minimum, description=f"min_human_share {minimum:g}")
+    return judge(HUMAN, share, rule_reference(1.0, n=anchor.rows), rule, n=anchor.rows, details=details, why=why)
+
+
+def _unknown_share(anchor: Anchor, who: str, details: dict) -> Measurement:
+    """Too few of real's rows are registered: a warning that never fails, valued at the human share the ledger
+    vouches for (a lower bound)."""
+    why = (f"the ledger knows little about {who}'s training data ({anchor.note}; none of its rows is a registered "
+           "machine row beyond chance): its origin is unrecorded. Register the training data and the generator "
+           "(synthgate ledger register ...)")
+    rule = Rule("lower", 0.0, 1.0, description="origin unrecorded: warn")
+    return judge(HUMAN, anchor.registered_human, rule_reference(1.0, n=anchor.rows), rule, n=anchor.rows,
+                 details=details, why=why)
 
 
 def _generation(anchor: Anchor, maximum: int | None, details: dict) -> Measurement:
-    limit = 0 if maximum is None else maximum
-    reference = Reference(0.0, 0.0, float(limit), "honest: generation 0, trained on human data", anchor.rows)
+    """Against the rule's generation 0: none allowed beyond it unanchored, else up to ``max_generation``."""
     who = f"generator {anchor.generator!r}" if anchor.generator else "the generator"
     generation = anchor.generation
-    if anchor.known and anchor.pure_machine:
-        verdict = Verdict.FAIL
-        reason = (f"{who} is generation {generation}, trained only on machine output (no human rows): recursive "
-                  "training without an anchor to human data")
+    unanchored = anchor.known and anchor.pure_machine
+    if unanchored:
+        why = (f"{who} is generation {generation}, trained only on machine output (no human rows): recursive "
+               "training without an anchor to human data")
     elif maximum is not None and generation > maximum:
-        verdict = Verdict.FAIL
-        reason = f"{who} is generation {generation}, above the policy's max_generation {maximum}"
+        why = f"{who} is generation {generation}, above the policy's max_generation {maximum}"
     else:
-        verdict = Verdict.PASS
-        reason = (f"{who} is generation {generation}" + (" (trained on human data only)" if generation == 0 else
-                                                         f", with {anchor.human_share:.1%} human training rows"))
+        why = (f"{who} is generation {generation}" + (" (trained on human data only)" if generation == 0 else
+                                                      f", with {anchor.human_share:.1%} human training rows"))
         if not anchor.known:
-            reason += "; the ledger knows little about its training data"
+            why += "; the ledger knows little about its training data"
     if "chain" in details:
-        reason += f"; lineage: {details['chain']}"
-    return decided(GENERATION, float(generation), verdict, reason, reference=reference, threshold=float(limit),
-                   n=anchor.rows, details=details)
+        why += f"; lineage: {details['chain']}"
+    limit = 0.0 if unanchored else math.inf if maximum is None else float(maximum)
+    rule = Rule("higher", limit, limit, description="anchor rule and max_generation")
+    return judge(GENERATION, float(generation), rule_reference(0.0, n=anchor.rows), rule, n=anchor.rows,
+                 details=details, why=why)
 
 
 def anchor_report(ctx: RunContext) -> dict[str, Any]:
