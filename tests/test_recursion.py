@@ -133,7 +133,8 @@ def test_check_generations_fails_generation_10_and_passes_generation_1():
     chain = cart_chain()
     first = check_generations(chain[:2], metadata=adult_split().metadata, policy=FAST)
     tenth = check_generations(chain, metadata=adult_split().metadata, policy=FAST)
-    assert first.verdict is Verdict.PASS, first.summary
+    # One CART generation shrinks spread a little: at 2,000 rows that may be inconclusive, never a WARN or FAIL.
+    assert first.verdict in (Verdict.PASS, Verdict.INCONCLUSIVE), first.summary
     assert tenth.verdict is Verdict.FAIL
     lost = tenth.measurement("provenance.extinct_categories")
     assert lost.verdict is Verdict.FAIL and lost.value >= 20 and lost.reference.high <= 10
@@ -150,7 +151,7 @@ def test_check_generations_uses_a_real_holdout_when_given():
     split = adult_split()
     chain = cart_chain()
     result = check_generations(chain, metadata=split.metadata, policy=FAST, holdout=split.holdout)
-    assert result.measurement("provenance.extinct_categories").reference.method == "holdout resamples"
+    assert result.measurement("provenance.extinct_categories").reference.method == "pooled real+holdout re-splits"
     assert result.verdict is Verdict.FAIL
 
 

@@ -71,7 +71,7 @@ def history_command(
     from synthgate.ledger import Ledger
 
     prod = load_production(production) if production is not None else None
-    with Ledger.open(ledger) as book:
+    with Ledger.open(ledger, create=False) as book:
         ref = _generator_ref(generator) if generator is not None else None
         runs = book.runs(generator_id=ref)
     if not runs:

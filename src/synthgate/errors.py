@@ -52,8 +52,8 @@ class GateFailed(SynthgateError):
 
     def __init__(self, result: Any):
         self.result = result
-        failed = [g.gate for g in result.gates if not g.verdict.passes]
-        super().__init__(f"gates not passed: {', '.join(failed)}")
+        failing = result.failing()
+        super().__init__("gates failing CI: " + "; ".join(f"{gate} ({why})" for gate, why in failing.items()))
 
 
 def raise_collected(errors: list[InputError]) -> None:

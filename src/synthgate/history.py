@@ -266,7 +266,7 @@ def _open_ledger(location: Any) -> tuple[Any, bool]:
         return location, False
     from synthgate.ledger import Ledger
 
-    return Ledger.open(location), True
+    return Ledger.open(location, create=False), True
 
 
 def _with_generator(metadata: Any, record: Any) -> Any:

@@ -68,7 +68,7 @@ def build_context(real: TableLike, holdout: TableLike, synthetic: TableLike, *, 
     schema = validate_inputs(frames, meta, limits)
     if ledger is not None and not hasattr(ledger, "scan"):
         from synthgate.ledger import Ledger
-        ledger = Ledger.open(ledger)
+        ledger = Ledger.open(ledger, create=False)
     return RunContext(Tables(**frames), schema, policy, seed, meta, ledger, progress)
 
 

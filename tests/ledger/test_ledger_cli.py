@@ -45,7 +45,7 @@ def test_register_generator_lineage_show_and_scan(files):
     shown = run("ledger", "show")
     assert shown.exit_code == 0 and "synth" in shown.output and "ctgan" in shown.output
     scan = run("scan", str(files / "corpus.csv"))
-    assert scan.exit_code == 0 and "exact copy of a machine row" in scan.output and "10 │" in scan.output
+    assert scan.exit_code == 0 and "exact copies" in scan.output and "10 │" in scan.output
     assert run("scan", str(files / "corpus.csv"), "--fail-on-match").exit_code == 1
     with Ledger.open() as ledger:
         assert [d.name for d in ledger.datasets()] == ["real", "synth"]
@@ -57,7 +57,7 @@ def test_register_generator_lineage_show_and_scan(files):
     (["ledger", "register", "{real}", "--origin", "machine", "--generator", "nope"], "no generator named 'nope'"),
     (["ledger", "add-generator", "--name", "g", "--kind", "k", "--trained-on", "7"], "no dataset with id 7"),
     (["ledger", "add-generator", "--name", "g", "--kind", "k", "--trained-on", "1", "--params", "[1"], "not JSON"),
-    (["ledger", "lineage", "nothing"], "no dataset named 'nothing'"),
+    (["ledger", "lineage", "nothing"], "no ledger at"),
 ])
 def test_bad_input_exits_2_with_a_message(files, args, message):
     result = run(*[a.format(real=files / "real.csv") for a in args])
@@ -73,3 +73,31 @@ def test_a_ledger_given_on_the_command_line_wins(files):
         assert len(ledger.datasets()) == 1
     with Ledger.open() as ledger:
         assert ledger.datasets() == []
+
+
+@pytest.mark.parametrize("command", [["scan", "{corpus}"], ["scan", "{corpus}", "--fail-on-match"],
+                                     ["ledger", "show"], ["ledger", "lineage", "1"]])
+def test_reading_commands_refuse_a_ledger_that_does_not_exist(files, command):
+    """Before: a mistyped --ledger made a new empty ledger, and the scan said 0 matches, exit 0."""
+    typo = files / "ledgr.sqlite"
+    result = run(*[a.format(corpus=files / "corpus.csv") for a in command], "--ledger", str(typo))
+    message = " ".join(result.output.split())
+    assert result.exit_code == 2 and "no ledger at" in message and "synthgate ledger register" in message
+    assert not typo.exists() and not (files / "ledgr.sqlite.key").exists()
+
+
+def test_scan_fails_only_beyond_chance_and_writes_json(files):
+    import json
+    assert run("ledger", "register", str(files / "real.csv"), "--origin", "human").exit_code == 0
+    assert run("ledger", "register", str(files / "synth.parquet"), "--origin", "machine").exit_code == 0
+    mixed_table(200, 3).to_csv(files / "clean.csv", index=False)
+    clean = run("scan", str(files / "clean.csv"), "--fail-on-match", "--json", str(files / "clean.json"))
+    assert clean.exit_code == 0 and "no count beyond chance" in " ".join(clean.output.split())
+    dirty = run("scan", str(files / "corpus.csv"), "--fail-on-match", "--json", str(files / "dirty.json"))
+    assert dirty.exit_code == 1
+    report = json.loads((files / "dirty.json").read_text())
+    assert report["rows"] == 200 and report["exact"] == 10 and report["beyond_chance"] is True
+    assert report["chance"]["exact"]["observed"] == 10 and report["chance"]["exact"]["beyond_chance"] is True
+    assert set(report["chance"]) == {"exact", "near", "exact_machine_only", "near_machine_only"}
+    assert report["machine_only"] == {"exact": 10, "near": 0} and "2" in report["datasets"]
+    assert json.loads((files / "clean.json").read_text())["beyond_chance"] is False

@@ -7,30 +7,40 @@ import pandas as pd
 import pytest
 
 from ledger_tables import mixed_table, perturb
-from synthgate.ledger.near import (KEY_COLUMNS, NearSpec, chance_rate, fit_near_spec, near_queries,
-                                   near_signatures, verify)
+from synthgate.ledger.chance import self_probes
+from synthgate.ledger.near import (KEY_COLUMNS, Band, NearSpec, band_keys, fit_near_spec, near_queries, row_tokens,
+                                   verify)
 
 
-def near_pairs(registered: pd.DataFrame, asked: pd.DataFrame, spec: NearSpec) -> set[tuple[int, int]]:
+def grid(categorical=(), numeric=(), scales=None, keyed=None, width=0.5) -> NearSpec:
+    """A hand-made spec: one band over every categorical and the ``keyed`` numerics."""
+    keyed = tuple(numeric) if keyed is None else keyed
+    return NearSpec(tuple(categorical), tuple(numeric), tuple(scales or [1.0] * len(numeric)), (0.0,) * len(numeric),
+                    (Band(tuple(categorical), keyed, width),))
+
+
+def near_pairs(registered: pd.DataFrame, asked: pd.DataFrame, spec: NearSpec, band: int = 0) -> set[tuple[int, int]]:
     """In-memory version of the ledger's near lookup: (asked position, registered row) pairs."""
-    keys, stored = near_signatures(registered, spec)
-    queries = near_queries(asked, spec)
+    keys, stored = band_keys(registered, spec)[:, band], row_tokens(registered, spec)
+    queries = near_queries(asked, spec, band)
     table = pd.DataFrame({"key": keys, "row": np.arange(len(keys))})
     pairs = pd.DataFrame({"key": queries.key, "entry": np.arange(len(queries.key))}).merge(table, on="key")
-    ok = verify(queries, pairs["entry"].to_numpy(), stored[pairs["row"].to_numpy()], spec)
+    ok, _ = verify(queries, pairs["entry"].to_numpy(), stored.take(pairs["row"].to_numpy()), spec)
     return set(zip(queries.position[pairs["entry"].to_numpy()[ok]].tolist(), pairs["row"].to_numpy()[ok].tolist()))
 
 
 def test_spec_round_trips_through_json():
     spec = fit_near_spec(mixed_table(500, 1))
-    assert NearSpec.from_json(spec.to_json()) == spec
+    assert NearSpec.from_dict(spec.to_dict()) == spec
     assert spec.numeric == ("age", "hours", "income", "ratio", "score")
     assert spec.categorical == ("city", "member", "schooling")
+    full, *halves = spec.bands
+    assert full.columns == tuple(sorted(spec.categorical + spec.keyed)) and len(halves) == 2
+    assert sorted(halves[0].categorical + halves[1].categorical) == list(spec.categorical)
 
 
 def test_shifts_up_to_the_tolerance_are_found_even_across_cell_boundaries():
-    spec = NearSpec(categorical=("c",), numeric=("x", "y"), scales=(1.0, 2.0), centres=(0.0, 0.0), keyed=("x", "y"),
-                    width=0.5)
+    spec = grid(("c",), ("x", "y"), scales=(1.0, 2.0))
     # values on, just below and just above cell boundaries (odd multiples of width * scale / 2)
     x = np.array([0.25, 0.75, 0.2499, 1.2501, 7.25, -0.75, 3.0])
     registered = pd.DataFrame({"c": "a", "x": x, "y": 2 * x})
@@ -43,16 +53,16 @@ def test_shifts_up_to_the_tolerance_are_found_even_across_cell_boundaries():
 
 
 def test_shifts_beyond_the_tolerance_or_other_categories_are_not_near():
-    spec = NearSpec(categorical=("c",), numeric=("x",), scales=(1.0,), centres=(0.0,), keyed=("x",), width=0.5)
-    registered = pd.DataFrame({"c": ["a", "a"], "x": [0.0, 10.0]})
-    asked = pd.DataFrame({"c": ["a", "b", "a"], "x": [0.1, 0.0, 10.09]})
+    """Accepted up to tolerance * (1 + 1 / FINE_STEPS) = 0.1 at most; never beyond."""
+    spec = grid(("c",), ("x",))
+    registered = pd.DataFrame({"c": ["a", "a", "a"], "x": [0.0, 10.0, 3.013]})
+    asked = pd.DataFrame({"c": ["a", "b", "a", "a"], "x": [0.101, 0.0, 10.1001, 3.013 - 0.1002]})
     assert near_pairs(registered, asked, spec) == set()
 
 
 def test_missing_values_are_near_only_to_missing_values():
     for keyed in (("x", "y"), ("y",)):
-        spec = NearSpec(categorical=(), numeric=("x", "y"), scales=(1.0, 1.0), centres=(0.0, 0.0), keyed=keyed,
-                        width=0.5)
+        spec = grid((), ("x", "y"), keyed=keyed)
         registered = pd.DataFrame({"x": [np.nan, 1.0, np.inf, -np.inf], "y": [1.0, 1.0, 1.0, 1.0]})
         asked = pd.DataFrame({"x": [np.nan, np.nan, np.inf, 1.01, -np.inf], "y": [1.01, 1.0, 1.02, 1.0, 1.0]})
         assert near_pairs(registered, asked, spec) == {(0, 0), (1, 0), (2, 2), (3, 1), (4, 3)}
@@ -81,10 +91,19 @@ def test_wide_tables_key_five_columns_and_still_check_them_all():
     assert found == set(range(100, 5_000))
 
 
+def test_a_frame_lacking_a_column_is_found_through_the_other_half_band():
+    registered = mixed_table(3_000, 1)
+    spec = fit_near_spec(registered)
+    for dropped in spec.columns:
+        band = next(b for b, band in enumerate(spec.bands) if b and dropped not in band.columns)
+        asked = perturb(registered.iloc[:200], 2).drop(columns=dropped)
+        assert {p for p, r in near_pairs(registered, asked, spec, band) if p == r} == set(range(200))
+
+
 def test_chance_rate_tells_informative_tables_from_ambiguous_ones():
     wide = mixed_table(5_000, 1)
     narrow = wide[["income", "city"]]
     for frame, low, high in ((wide, 0.0, 0.01), (narrow, 0.5, 1.0)):
         spec = fit_near_spec(frame)
-        keys, stored = near_signatures(frame, spec)
-        assert low <= chance_rate(frame, spec, keys, stored) <= high
+        probes = self_probes(frame, spec, band_keys(frame, spec)[:, 0], row_tokens(frame, spec))
+        assert low <= probes.chance <= high

@@ -171,14 +171,14 @@ def test_opening_twice_applies_each_migration_once(tmp_path):
     Ledger.open(path).close()
     Ledger.open(path).close()
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,)]
 
 
-def _add_notes_table(conn):
+def _add_notes_table(conn, key):
     conn.exec_driver_sql("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
 
 
-def _broken(conn):
+def _broken(conn, key):
     conn.exec_driver_sql("CREATE TABLE half (id INTEGER)")
     raise RuntimeError("disk on fire")
 
@@ -187,18 +187,18 @@ def test_pending_migrations_apply_in_order_and_a_failing_one_changes_nothing(tmp
     path = tmp_path / "ledger.sqlite"
     Ledger.open(path).close()
     monkeypatch.setattr(schema, "MIGRATIONS", (*schema.MIGRATIONS, _add_notes_table, _broken))
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 4)
     with pytest.raises(LedgerError, match="disk on fire"):
         Ledger.open(path)
     with sqlite3.connect(path) as conn:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        assert conn.execute("SELECT max(version) FROM schema_version").fetchone() == (1,)
+        assert conn.execute("SELECT max(version) FROM schema_version").fetchone() == (2,)
     assert not {"notes", "half"} & tables
-    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])
-    monkeypatch.setattr(schema, "SCHEMA_VERSION", 2)
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:3])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 3)
     Ledger.open(path).close()
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,)]
+        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,), (3,)]
         assert conn.execute("SELECT count(*) FROM notes").fetchone() == (0,)
 
 

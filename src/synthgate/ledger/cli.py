@@ -135,7 +135,7 @@ def _parse_params(params: str | None) -> dict:
 @_friendly
 def show(ledger: LedgerOption = None) -> None:
     """List the registered datasets and generators."""
-    with Ledger.open(ledger) as store:
+    with Ledger.open(ledger, create=False) as store:
         datasets, generators = store.datasets(), store.generators()
         shares = {g.id: store.human_share(g) for g in generators}
     console.print(_datasets_table(datasets))
@@ -168,7 +168,7 @@ def _generators_table(generators, shares) -> Table:
 def lineage(dataset: Annotated[str, typer.Argument(help="Dataset id or name.")],
             ledger: LedgerOption = None) -> None:
     """Show where a dataset comes from, back to human data."""
-    with Ledger.open(ledger) as store:
+    with Ledger.open(ledger, create=False) as store:
         steps = store.lineage(_ref(dataset))
     nodes: dict[int, Tree] = {}
     root = None
@@ -197,41 +197,69 @@ def _step_label(step) -> str:
 def scan_command(corpus: Annotated[Path, typer.Argument(help="CSV or Parquet table to scan.")],
                  ledger: LedgerOption = None,
                  fail_on_match: Annotated[bool, typer.Option(
-                     help="Exit 1 when any registered machine row is found.")] = False) -> None:
-    """Find rows of a corpus that are registered machine rows, exactly or near."""
+                     help="Exit 1 when registered machine rows are found beyond what chance alone gives.")] = False,
+                 json_out: Annotated[Path | None, typer.Option(
+                     "--json", help="Also write the counts, chance and coverage to this JSON file (for CI).")] = None
+                 ) -> None:
+    """Find rows of a corpus that are registered machine rows, exactly or near, beside what chance gives."""
     frame = _read(corpus)
-    with Ledger.open(ledger) as store:
+    with Ledger.open(ledger, create=False) as store:
         result = store.scan(frame)
         datasets = {d.id: d for d in store.datasets()}
+    if json_out is not None:
+        json_out.write_text(json.dumps({"corpus": str(corpus), **result.to_dict()}, indent=2) + "\n")
     console.print(_scan_summary(result, corpus.name))
-    if result.by_dataset:
+    if result.coverage:
         console.print(_scan_by_dataset(result, datasets))
+    for line in _scan_notes(result, datasets):
+        console.print(line, highlight=False)
     shown = [m.position for m in result.matches[:_SHOWN_POSITIONS]]
     if shown:
         more = f" (first {_SHOWN_POSITIONS} of {len(result.matches):,})" if len(result.matches) > len(shown) else ""
         console.print(f"matched rows (0-based){more}: {', '.join(map(str, shown))}", highlight=False)
-    if fail_on_match and result.matches:
+    console.print(_verdict(result), highlight=False)
+    if fail_on_match and result.beyond_chance:
         raise typer.Exit(1)
 
 
+_LABELS = {"exact": "exact copies", "near": "near copies",
+           "exact_machine_only": " exact, machine only", "near_machine_only": " near, machine only"}
+
+
 def _scan_summary(result, name: str) -> Table:
-    table = Table(title=f"scan of {name}: {result.rows:,} rows")
-    for column in ("match", "rows", "share"):
+    table = Table(title=f"scan of {name}: {result.rows:,} rows against machine data",
+                  caption="machine only: in no registered human data; chance: honest rows of the population")
+    for column in ("match", "rows", "chance", "bound", "beyond"):
         table.add_column(column, justify="left" if column == "match" else "right")
-    for label, count in (("exact copy of a machine row", result.exact),
-                         ("near a machine row", result.near),
-                         ("not a registered machine row", result.rows - result.exact - result.near)):
-        table.add_row(label, f"{count:,}", f"{count / result.rows:.2%}")
+    for key, label in _LABELS.items():
+        c = result.chance[key]
+        judged = c.bound is not None
+        table.add_row(label, f"{c.observed:,}", f"{c.expected:.1f}" if judged else "-",
+                      f"{c.bound:,}" if judged else "-", ("yes" if c.beyond else "no") if judged else "not judged")
     return table
 
 
 def _scan_by_dataset(result, datasets) -> Table:
     table = Table(title="by machine dataset")
-    for column in ("dataset", "generator", "exact", "near", "near by chance"):
-        table.add_column(column, justify="left" if column == "dataset" else "right")
-    for data_id, counts in sorted(result.by_dataset.items()):
-        chance = result.near_chance.get(data_id)
-        data = datasets[data_id]
+    for column in ("dataset", "generator", "exact", "near", "columns compared", "chance from"):
+        table.add_column(column, justify="left" if column in ("dataset", "chance from") else "right")
+    for data_id, cover in sorted(result.coverage.items()):
+        counts, data = result.by_dataset.get(data_id), datasets[data_id]
+        compared = f"{len(cover.columns)} of {len(data.schema)}" if cover.matched else "none"
         table.add_row(f"{data_id} {data.name}", "" if data.generator_id is None else str(data.generator_id),
-                      f"{counts.exact:,}", f"{counts.near:,}", "" if chance is None else f"{chance:.1%}")
+                      f"{counts.exact:,}" if counts else "0", f"{counts.near:,}" if counts else "0", compared,
+                      result.rate_sources.get(data_id, ""))
     return table
+
+
+def _scan_notes(result, datasets) -> list[str]:
+    notes = [f"dataset {d} {datasets[d].name!r}: {c.reason}" for d, c in sorted(result.coverage.items()) if c.reason]
+    notes.append(f"ambiguous (also in registered human data, cannot be told from it): {result.ambiguous.exact:,} "
+                 f"exact, {result.ambiguous.near:,} near")
+    return notes
+
+
+def _verdict(result) -> str:
+    if result.beyond_chance:
+        return "[red]machine rows beyond chance[/red]: more matches than natural duplicates of the population explain."
+    return "no count beyond chance: the matches are what honest rows of this population give."

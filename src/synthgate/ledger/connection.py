@@ -20,7 +20,7 @@ from sqlalchemy.pool import StaticPool
 
 from synthgate.errors import LedgerError
 
-__all__ = ["DEFAULT_LEDGER", "LEDGER_ENV", "connect", "read", "resolve_location", "write"]
+__all__ = ["CREATE_HELP", "DEFAULT_LEDGER", "LEDGER_ENV", "connect", "read", "resolve_location", "write"]
 
 LEDGER_ENV = "SYNTHGATE_LEDGER"
 DEFAULT_LEDGER = "synthgate-ledger.sqlite"
@@ -29,8 +29,15 @@ _WRITE = "synthgate_write"
 _PG_MIGRATION_LOCK = 0x5E1D6E7  # any constant shared by every synthgate process
 
 
-def resolve_location(location: str | os.PathLike | None = None) -> str:
-    """SQLAlchemy URL for a location: argument, else ``$SYNTHGATE_LEDGER``, else ``./synthgate-ledger.sqlite``."""
+CREATE_HELP = "Create one by registering data: `synthgate ledger register FILE --origin human{where}`"
+
+
+def resolve_location(location: str | os.PathLike | None = None, *, must_exist: bool = False) -> str:
+    """SQLAlchemy URL for a location: argument, else ``$SYNTHGATE_LEDGER``, else ``./synthgate-ledger.sqlite``.
+
+    With ``must_exist``, a ledger file that does not exist is refused instead of created: a
+    mistyped path must not silently give an empty ledger that matches nothing.
+    """
     if location is None or str(location) == "":
         location = os.environ.get(LEDGER_ENV) or DEFAULT_LEDGER
     text_location = os.fspath(location)
@@ -43,6 +50,9 @@ def resolve_location(location: str | os.PathLike | None = None) -> str:
             raise LedgerError(f"cannot read ledger URL {text_location!r}: {err}.") from None
         return text_location
     path = Path(text_location).expanduser().resolve()
+    if must_exist and not path.is_file():
+        raise LedgerError(f"no ledger at {str(path)!r}: the file does not exist. "
+                          + CREATE_HELP.format(where=f" --ledger {text_location}") + ", or pass an existing ledger.")
     if not path.parent.is_dir():
         raise LedgerError(f"cannot create the ledger {str(path)!r}: folder {str(path.parent)!r} does not exist. "
                           "Create it first, or pass another path.")

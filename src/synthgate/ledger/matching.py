@@ -1,9 +1,10 @@
 """Find a frame's rows among registered rows, exactly and near (see :mod:`synthgate.ledger.near`).
 
-Exact matching compares a frame's rows restricted to each registered dataset's columns, so extra
-columns in the frame (an id, a label added later) do not hide a copied row. Near matching
-uses each dataset's own stored grid. Both look fingerprints up through their indexes in chunks
-of ``_CHUNK`` values.
+A frame holding all of a dataset's columns (extra columns, an id or a label added later, do not hide
+a copy) is matched exactly through the keyed row fingerprint and near through band 0. A frame that
+lacks some of them is, when ``partial`` is asked for, looked up under a band whose columns it has
+and checked on the columns it shares: "exact" then means equal on those. Lookups go through the
+indexes in chunks of ``_CHUNK`` values.
 """
 
 from __future__ import annotations
@@ -15,13 +16,18 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, select
 
-from synthgate.ledger.fingerprints import row_fingerprints
+from synthgate.ledger.chance import Probes, pair_slices
+from synthgate.ledger.fingerprints import fold, row_fingerprints
+from synthgate.ledger.keys import LedgerKey
 from synthgate.ledger.near import NearSpec, near_queries, verify
+from synthgate.ledger.rows import decrypt_tokens, read_signature
 from synthgate.ledger.schema import tables
+
+__all__ = ["Candidate", "Coverage", "candidates", "match_rows", "profiles"]
 
 _datasets = tables["datasets"]
 _CHUNK = 5000
-_PAIRS_PER_SLICE = 2_000_000
+_OLD = "it was registered before schema 2 and has no near signatures: register the table again to add them"
 
 
 @dataclass(frozen=True)
@@ -32,32 +38,84 @@ class Candidate:
     origin: str
     generator_id: int | None
     columns: tuple[str, ...]
-    spec: NearSpec
+    rows: int
+    digest: str
+    spec: NearSpec | None
+    probes: Probes | None
 
 
-def candidates(conn: Connection, origin: str | None) -> list[Candidate]:
+@dataclass(frozen=True)
+class Coverage:
+    """How a registered dataset was compared with a frame.
+
+    ``columns`` were compared (empty: not compared at all, see ``reason``); ``missing`` are the
+    dataset's columns the frame lacks; ``near`` tells whether near matching ran.
+    """
+
+    columns: tuple[str, ...]
+    missing: tuple[str, ...] = ()
+    near: bool = True
+    reason: str = ""
+    band: int = 0
+
+    @property
+    def matched(self) -> bool:
+        """Whether the dataset was compared at all."""
+        return bool(self.columns)
+
+    def to_dict(self) -> dict:
+        """JSON-compatible form."""
+        return {"columns": list(self.columns), "missing": list(self.missing), "near": self.near,
+                "note": self.reason}
+
+
+def candidates(conn: Connection, key: LedgerKey, origin: str | None) -> list[Candidate]:
     """Registered datasets to match against (of one origin, or all)."""
     query = select(_datasets.c.id, _datasets.c.origin, _datasets.c.generator_id, _datasets.c.schema,
-                   _datasets.c.signature).order_by(_datasets.c.id)
+                   _datasets.c.rows, _datasets.c.content_hash, _datasets.c.signature).order_by(_datasets.c.id)
     if origin is not None:
         query = query.where(_datasets.c.origin == origin)
-    return [Candidate(r.id, r.origin, r.generator_id, tuple(sorted(json.loads(r.schema))),
-                      NearSpec.from_json(r.signature)) for r in conn.execute(query)]
+    return [Candidate(r.id, r.origin, r.generator_id, tuple(sorted(json.loads(r.schema))), r.rows, r.content_hash,
+                      *read_signature(key, r.signature)) for r in conn.execute(query)]
 
 
-def match_rows(conn: Connection, frame: pd.DataFrame, targets: list[Candidate]) -> pd.DataFrame:
-    """Every (frame row, dataset) match: columns position, dataset_id, row, kind ('exact' | 'near').
+def coverage(present: set[str], target: Candidate, partial: bool) -> Coverage:
+    """Which columns a frame with the ``present`` columns is compared with a dataset on, and how."""
+    missing = tuple(c for c in target.columns if c not in present)
+    if not missing:
+        return Coverage(target.columns, (), target.spec is not None, "" if target.spec else f"exact only: {_OLD}")
+    lacks = f"the frame lacks its columns {list(missing)}"
+    if not partial:
+        return Coverage((), missing, False, f"not compared: {lacks}")
+    if target.spec is None:
+        return Coverage((), missing, False, f"not compared: {lacks}, and {_OLD}")
+    band = next((b for b, band in enumerate(target.spec.bands) if b and set(band.columns) <= present), None)
+    if band is None:
+        return Coverage((), missing, False, f"not compared: {lacks}, which every lookup band of the dataset "
+                                            "needs. Add the columns to the corpus")
+    shared = tuple(c for c in target.columns if c in present)
+    return Coverage(shared, missing, True, f"compared on {len(shared)} of its {len(target.columns)} columns: "
+                                           f"{lacks}", band)
 
-    One line per frame row and dataset; exact wins over near, then the lowest registered row.
+
+def match_rows(conn: Connection, key: LedgerKey, frame: pd.DataFrame, targets: list[Candidate], *,
+               partial: bool = False) -> tuple[pd.DataFrame, dict[int, Coverage]]:
+    """Every (frame row, dataset) match, and how each dataset was compared.
+
+    The frame of matches has columns position, dataset_id, row, kind ('exact' | 'near'): one line
+    per frame row and dataset; exact wins over near, then the lowest registered row.
     """
     present = {str(c) for c in frame.columns}
-    usable = [t for t in targets if set(t.columns) <= present]
-    parts = [_exact(conn, frame, usable)] + [_near(conn, frame, t) for t in usable]
+    covers = {t.id: coverage(present, t, partial) for t in targets}
+    whole = [t for t in targets if covers[t.id].matched and not covers[t.id].missing]
+    parts = [_exact(conn, key, frame, whole)]
+    parts += [_near(conn, key, frame, t, covers[t.id].band) for t in targets if covers[t.id].near
+              and covers[t.id].matched]
     found = pd.concat([p for p in parts if len(p)] or [_empty()], ignore_index=True)
     found["rank"] = (found["kind"] == "near").astype(np.int8)
     found = found.sort_values(["position", "dataset_id", "rank", "row"], kind="stable")
     found = found.drop_duplicates(["position", "dataset_id"]).drop(columns="rank")
-    return found.reset_index(drop=True)
+    return found.reset_index(drop=True), covers
 
 
 def _empty() -> pd.DataFrame:
@@ -83,14 +141,14 @@ def _lookup(conn: Connection, column: str, values: np.ndarray, fields: tuple[str
     return found
 
 
-def _exact(conn: Connection, frame: pd.DataFrame, targets: list[Candidate]) -> pd.DataFrame:
+def _exact(conn: Connection, key: LedgerKey, frame: pd.DataFrame, targets: list[Candidate]) -> pd.DataFrame:
     by_columns: dict[tuple[str, ...], list[int]] = {}
     for target in targets:
         by_columns.setdefault(target.columns, []).append(target.id)
     names = {str(c): c for c in frame.columns}
     parts = []
     for columns, ids in by_columns.items():
-        hashes = row_fingerprints(frame[[names[c] for c in columns]])
+        hashes = key.hash64("rows", row_fingerprints(frame[[names[c] for c in columns]]))
         stored = pd.DataFrame(_lookup(conn, "hash", hashes, ("hash", "dataset_id", "row")),
                               columns=["hash", "dataset_id", "row"])
         stored = stored[stored["dataset_id"].isin(ids)]
@@ -100,38 +158,35 @@ def _exact(conn: Connection, frame: pd.DataFrame, targets: list[Candidate]) -> p
     return pd.concat(parts, ignore_index=True) if parts else _empty()
 
 
-def _stored_near(conn: Connection, target: Candidate, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, bytes]:
-    rows = [r for r in _lookup(conn, "near", keys, ("near", "dataset_id", "row", "position"))
-            if r[1] == target.id]
-    near = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-    row = np.fromiter((r[2] for r in rows), np.int64, len(rows))
-    return near, row, b"".join(r[3] for r in rows)
-
-
-def _slices(asked: np.ndarray, stored: pd.Series) -> list[np.ndarray]:
-    """Consecutive runs of query entries with about ``_PAIRS_PER_SLICE`` candidate pairs each.
-
-    With few numeric columns one key can have thousands of candidates; slicing bounds memory.
-    """
-    pairs = stored.value_counts().reindex(asked, fill_value=0).to_numpy()
-    total = np.cumsum(pairs)
-    cuts = np.searchsorted(total, np.arange(_PAIRS_PER_SLICE, total[-1] if len(total) else 0, _PAIRS_PER_SLICE))
-    return [e for e in np.split(np.arange(len(asked)), np.unique(cuts)) if len(e)]
-
-
-def _near(conn: Connection, frame: pd.DataFrame, target: Candidate) -> pd.DataFrame:
+def _near(conn: Connection, key: LedgerKey, frame: pd.DataFrame, target: Candidate, band: int) -> pd.DataFrame:
     spec = target.spec
-    queries = near_queries(frame, spec)
-    near, row, blob = _stored_near(conn, target, queries.key)
-    if not len(near):
+    queries = near_queries(frame, spec, band)
+    keyed = key.hash64("bands", queries.key)
+    rows = [r for r in _lookup(conn, f"band{band}", keyed, (f"band{band}", "dataset_id", "row", "tokens"))
+            if r[1] == target.id]
+    if not rows:
         return _empty()
-    stored = pd.DataFrame({"key": near, "row": row, "slot": np.arange(len(near))})
-    positions = np.frombuffer(blob, dtype=np.uint8).reshape(len(near), 2 * len(spec.numeric))
+    row = np.fromiter((r[2] for r in rows), np.int64, len(rows))
+    tokens = decrypt_tokens(key, target.digest, row, b"".join(r[3] for r in rows), spec)
+    stored = pd.DataFrame({"key": np.fromiter((r[0] for r in rows), np.int64, len(rows)), "slot": np.arange(len(rows))})
     parts = []
-    for entries in _slices(queries.key, stored["key"]):
-        pairs = pd.DataFrame({"key": queries.key[entries], "entry": entries}).merge(stored, on="key")
-        entry = pairs["entry"].to_numpy()
-        ok = verify(queries, entry, positions[pairs["slot"].to_numpy()], spec)
-        parts.append(pd.DataFrame({"position": queries.position[entry[ok]], "dataset_id": target.id,
-                                   "row": pairs["row"].to_numpy()[ok], "kind": "near"}))
+    for entries in pair_slices(keyed, stored["key"]):
+        pairs = pd.DataFrame({"key": keyed[entries], "entry": entries}).merge(stored, on="key")
+        entry, slot = pairs["entry"].to_numpy(), pairs["slot"].to_numpy()
+        near, exact = verify(queries, entry, tokens.take(slot), spec)
+        parts.append(pd.DataFrame({"position": queries.position[entry[near]], "dataset_id": target.id,
+                                   "row": row[slot[near]], "kind": np.where(exact[near], "exact", "near")}))
     return pd.concat(parts, ignore_index=True)
+
+
+def profiles(conn: Connection, key: LedgerKey, target: Candidate, columns: tuple[str, ...]) -> np.ndarray:
+    """One int64 per registered row of a dataset: a hash of its exact tokens on ``columns``."""
+    table = tables["fingerprints"]
+    rows = conn.execute(select(table.c.row, table.c.tokens).where(table.c.dataset_id == target.id)
+                        .order_by(table.c.row)).all()
+    tokens = decrypt_tokens(key, target.digest, np.array([r[0] for r in rows], dtype=np.int64),
+                            b"".join(r[1] for r in rows), target.spec)
+    state = np.zeros(len(rows), dtype=np.uint64)
+    for name in columns:
+        state = fold(state, tokens.exact[:, target.spec.columns.index(name)].astype(np.uint64))
+    return state.view(np.int64)

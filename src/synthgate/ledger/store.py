@@ -5,29 +5,24 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from synthgate.errors import InputError, LedgerError
+from synthgate.ledger import keys, matching, queries, rows, scanning, validate
 from synthgate.ledger import lineage as _lineage
-from synthgate.ledger import matching, queries, validate
-from synthgate.ledger.connection import connect, lock_for_migration, read, resolve_location, write
+from synthgate.ledger.connection import CREATE_HELP, connect, lock_for_migration, read, resolve_location, write
 from synthgate.ledger.fingerprints import content_hash, row_fingerprints
-from synthgate.ledger.near import chance_rate, fit_near_spec, near_signatures
 from synthgate.ledger.queries import DatasetRef, GeneratorRef, now_utc, to_text
 from synthgate.ledger.records import ORIGINS, DatasetRecord, Edge, GeneratorRecord, LineageStep, RunRecord
-from synthgate.ledger.scan import RowLookup, ScanResult, build_lookup, build_scan
-from synthgate.ledger.schema import migrate, tables
+from synthgate.ledger.scan import RowLookup, ScanResult, build_lookup
+from synthgate.ledger.schema import current_version, migrate, tables
 
 __all__ = ["Ledger"]
-
-_INSERT_BATCH = 20_000
 
 
 class Ledger:
@@ -47,12 +42,14 @@ class Ledger:
     (0, 1.0)
     """
 
-    def __init__(self, engine: Engine, url: str):
+    def __init__(self, engine: Engine, url: str, key: keys.LedgerKey | None = None, no_key: str = ""):
         self._engine = engine
         self.url = url
+        self._key = key
+        self._no_key = no_key
 
     @classmethod
-    def open(cls, location: str | os.PathLike | None = None) -> Ledger:
+    def open(cls, location: str | os.PathLike | None = None, *, create: bool = True) -> Ledger:
         """Open (creating or migrating if needed) a ledger.
 
         Parameters
@@ -60,26 +57,40 @@ class Ledger:
         location : str or path-like, optional
             A file path, ``":memory:"``, or a SQLAlchemy URL such as ``postgresql://host/db``.
             Defaults to ``$SYNTHGATE_LEDGER``, then ``./synthgate-ledger.sqlite``.
+        create : bool, default True
+            Create the ledger (and its key file) when there is none. Pass False where only an
+            existing ledger makes sense (scans, history): a mistyped path is then refused.
 
         Raises
         ------
         LedgerError
-            The location cannot be opened, or the ledger was written by a newer synthgate.
+            The location cannot be opened, holds no ledger (``create=False``), its key is not the
+            ledger's own, or the ledger was written by a newer synthgate.
+
+        Notes
+        -----
+        A new SQLite ledger gets a secret key in ``<file>.key`` (mode 0600) beside it; see
+        :mod:`synthgate.ledger.keys` for the threat model and ``$SYNTHGATE_LEDGER_KEY``.
         """
-        url = resolve_location(location)
+        url = resolve_location(location, must_exist=not create)
         engine = connect(url)
         shown = engine.url.render_as_string(hide_password=True)
         try:
             with write(engine) as conn:
                 lock_for_migration(conn)
-                migrate(conn, location=shown)
+                key, no_key = _open_key(conn, engine, shown, create)
         except LedgerError:
             engine.dispose()
             raise
         except Exception as err:
             engine.dispose()
             raise LedgerError(f"cannot open the ledger at {shown}: {err}") from err
-        return cls(engine, shown)
+        return cls(engine, shown, key, no_key)
+
+    def _keyed(self, action: str) -> keys.LedgerKey:
+        if self._key is None:
+            raise LedgerError(f"cannot {action} with the ledger at {self.url}: {self._no_key}.")
+        return self._key
 
     def close(self) -> None:
         """Release the ledger's connections."""
@@ -127,24 +138,24 @@ class Ledger:
             raise InputError(f"origin {origin!r} is not one of {list(ORIGINS)}.", fix="Pass 'human' or 'machine'.")
         if origin == "human" and generator_id is not None:
             raise InputError("human data cannot have a generator.", fix="Drop generator_id, or use origin='machine'.")
+        key = self._keyed("register data")
         fingerprints = row_fingerprints(frame)
         digest = content_hash(frame, fingerprints)
-        spec = fit_near_spec(frame)
-        near, positions = near_signatures(frame, spec)
-        spec = replace(spec, chance=chance_rate(frame, spec, near, positions))
+        signature = rows.compute(frame, fingerprints)
         values = dict(name=name, content_hash=digest, origin=origin, rows=len(frame), note=note,
                       schema=json.dumps({str(c): str(t) for c, t in frame.dtypes.items()}),
-                      signature=spec.to_json())
+                      signature=rows.signature_text(key, signature.spec, signature.probes))
         try:
             with write(self._engine) as conn:
                 existing = queries.dataset_by_hash(conn, digest)
                 if existing is not None:
+                    _complete(conn, key, existing, signature)
                     return _same_dataset(conn, existing, origin, generator_id)
                 if generator_id is not None:
                     values["generator_id"] = queries.generator_id(conn, generator_id)
                 values["created"] = to_text(now_utc())
                 new_id = conn.execute(tables["datasets"].insert().values(**values)).inserted_primary_key[0]
-                _insert_fingerprints(conn, new_id, fingerprints, near, positions)
+                rows.insert_rows(conn, key, new_id, signature, digest)
         except IntegrityError:
             # a concurrent writer on a server database registered the same content first
             with read(self._engine) as conn:
@@ -265,24 +276,25 @@ class Ledger:
         ----------
         corpus : pandas.DataFrame
             Rows to check. Each machine dataset is compared on its own columns, so the corpus may
-            have more columns, in any order; a dataset whose columns are not all present is skipped.
+            have more columns, in any order. A corpus lacking some of a dataset's columns is
+            compared on the columns it has (``ScanResult.coverage`` names the missing ones).
 
         Returns
         -------
         ScanResult
-            Exact and near counts, per dataset and per generator, and each matched row's position.
+            Exact and near counts, per dataset and per generator, each matched row's position, the
+            split into machine-only and ambiguous rows, and every count beside what chance gives.
 
         Notes
         -----
         "Near" means equal categoricals and every numeric value within 0.08 of the registered
-        dataset's column scale (about its std); see :mod:`synthgate.ledger.near` for the design,
-        its miss rate, and ``ScanResult.near_chance``.
+        dataset's column scale (about its std); see :mod:`synthgate.ledger.near` for the design
+        and :mod:`synthgate.ledger.chance` for the chance counts.
         """
         validate.check_frame(corpus, "corpus")
+        key = self._keyed("scan")
         with read(self._engine) as conn:
-            targets = matching.candidates(conn, "machine")
-            found = matching.match_rows(conn, corpus, targets)
-        return build_scan(found, targets, len(corpus))
+            return scanning.scan(conn, key, corpus)
 
     def lookup_rows(self, frame: pd.DataFrame) -> RowLookup:
         """Where each row of a table was seen: registered human or machine rows, exact or near.
@@ -300,9 +312,10 @@ class Ledger:
             (``.training_rows(generator_id)``).
         """
         validate.check_frame(frame, "table")
+        key = self._keyed("look rows up")
         with read(self._engine) as conn:
-            targets = matching.candidates(conn, None)
-            found = matching.match_rows(conn, frame, targets)
+            targets = matching.candidates(conn, key, None)
+            found, _ = matching.match_rows(conn, key, frame, targets)
             training = queries.training(conn)
         return build_lookup(found, targets, len(frame), training)
 
@@ -367,27 +380,20 @@ def _same_dataset(conn: Connection, existing: DatasetRecord, origin: str,
     return existing
 
 
-def _insert_fingerprints(conn: Connection, dataset_id: int, fingerprints: np.ndarray, near: np.ndarray,
-                         positions: np.ndarray) -> None:
-    blobs = [bytes(p) for p in positions] if positions.shape[1] else [b""] * len(fingerprints)
-    rows = list(zip([dataset_id] * len(blobs), range(len(blobs)), fingerprints.tolist(), near.tolist(), blobs))
-    statement = _bulk_insert_sql(conn)
-    for start in range(0, len(rows), _INSERT_BATCH):
-        batch = rows[start:start + _INSERT_BATCH]
-        if statement is None:
-            conn.execute(tables["fingerprints"].insert(), [dict(zip(_FINGERPRINT_COLUMNS, r)) for r in batch])
-        else:
-            conn.exec_driver_sql(statement, batch)
+def _open_key(conn: Connection, engine: Engine, shown: str, create: bool) -> tuple[keys.LedgerKey | None, str]:
+    """Refuse a missing ledger when asked to, find (or make) its key, migrate, and check the key."""
+    version = current_version(conn)
+    if version == 0 and not create:
+        raise LedgerError(f"no ledger at {shown}: the database holds no synthgate ledger. "
+                          + CREATE_HELP.format(where="") + ", or pass an existing ledger.")
+    key, no_key = keys.load_key(conn, engine.url, has_check=version >= 2 and keys.has_check(conn))
+    migrate(conn, location=shown, key=key)
+    keys.store_check(conn, key, location=shown)
+    return key, no_key
 
 
-_FINGERPRINT_COLUMNS = ("dataset_id", "row", "hash", "near", "position")
-
-
-def _bulk_insert_sql(conn: Connection) -> str | None:
-    """Driver-level INSERT for executemany: building SQLAlchemy parameters per row costs more than the insert."""
-    marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
-    if marker is None:
-        return None
-    quote = conn.dialect.identifier_preparer.quote
-    return (f"INSERT INTO {quote('fingerprints')} ({', '.join(quote(c) for c in _FINGERPRINT_COLUMNS)}) "
-            f"VALUES ({', '.join([marker] * len(_FINGERPRINT_COLUMNS))})")
+def _complete(conn: Connection, key: keys.LedgerKey, existing: DatasetRecord, signature: rows.Signature) -> None:
+    """A dataset migrated from schema 1 gets its near signatures back when its table is registered again."""
+    stored = conn.scalar(select(tables["datasets"].c.signature).where(tables["datasets"].c.id == existing.id))
+    if rows.read_signature(key, stored)[0] is None:
+        rows.update_near(conn, key, existing.id, signature, existing.content_hash)

@@ -305,9 +305,11 @@ def policy_summary(policy: dict[str, Any]) -> list[tuple[str, str]]:
     if "band" in policy or "resamples" in policy:
         band, resamples = policy.pop("band", None), policy.pop("resamples", None)
         text = f"{fmt(band * 100 if isinstance(band, (int, float)) else band)} % central band" if band else "band"
-        out.append(("honest reference", text + (f" of {resamples} holdout resamples" if resamples else "")))
+        out.append(("honest reference", text + (f" of {resamples} honest re-splits of real + holdout" if resamples else "")))
     if "fail_on" in policy:
-        out.append(("fails CI at", f"{policy.pop('fail_on')} or worse (an error always fails)"))
+        strict = policy.pop("fail_on_inconclusive", None)
+        also = f"; inconclusive also fails in {', '.join(strict)}" if strict else ""
+        out.append(("fails CI at", f"{policy.pop('fail_on')} or worse (an error always fails{also})"))
     if "gates_enabled" in policy:
         enabled = policy.pop("gates_enabled")
         out.append(("gates", "all" if not enabled else ", ".join(map(str, enabled))))
