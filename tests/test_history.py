@@ -65,9 +65,11 @@ def test_revalidation_fails_after_drift_and_passes_after_regeneration(ledger):
     regenerated = CartSynthesizer(target="income").fit(train).sample(len(train), seed=1)
     fresh = revalidate("cart-v2", later, regenerated, ledger=ledger, metadata=split.metadata, gates=GATES,
                        policy=FAST)
-    assert fresh.verdict is Verdict.PASS
+    # 1,000 fresh rows a side cannot resolve every fidelity effect (corr_gap may be inconclusive): not failing is
+    # what a regenerated generator must show here.
+    assert fresh.verdict in (Verdict.PASS, Verdict.INCONCLUSIVE) and fresh.result.exit_code() == 0
     assert [r.verdict for r in ledger.runs("cart-v1")] == ["pass", "fail"]
-    assert [r.verdict for r in ledger.runs("cart-v2")] == ["pass"]
+    assert [r.verdict for r in ledger.runs("cart-v2")] == [fresh.verdict.value]
 
 
 def test_check_runs_are_recorded_and_drawn_in_the_drift_report(ledger):
@@ -271,6 +273,8 @@ def test_revalidate_command_says_which_gates_it_left_out(tmp_path, cli, monkeypa
 
 def test_history_without_runs_and_bad_generator(tmp_path, cli):
     path = tmp_path / "empty.sqlite"
+    assert "no ledger at" in str(cli("history", "--ledger", path).exception)  # a typo never makes a new one
+    Ledger.open(path).close()
     assert "no runs recorded" in cli("history", "--ledger", path).output
     missing = cli("revalidate", "--generator", "nope", "--fresh", tmp_path / "x.csv", "--synthetic",
                   tmp_path / "y.csv", "--ledger", path)

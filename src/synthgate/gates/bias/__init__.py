@@ -52,17 +52,17 @@ class BiasGate(Gate):
     needs = frozenset({Need.SENSITIVE})
     Settings = BiasSettings
     rules = {
-        "bias.representation_gap": Rule("higher", 0.05, 0.10, description="worst relative shortfall of a group's "
+        "bias.representation_gap": Rule("higher", 0.05, 0.10, max_noise=0.2, description="worst relative shortfall of a group's "
                                                                           "share of the rows"),
         "bias.outcome_rate_gap": Rule("either", 0.05, 0.10, description="a group's positive-outcome rate, "
                                                                         "synthetic minus real"),
-        "bias.dp_gap_amplification": Rule("higher", 0.015, 0.025, description="demographic-parity gap of the data, "
+        "bias.dp_gap_amplification": Rule("higher", 0.015, 0.025, max_noise=0.1, description="demographic-parity gap of the data, "
                                                                             "synthetic minus real"),
-        "bias.dp_gap_reduction": Rule("higher", 0.015, 0.025, description="demographic-parity gap of the data, "
+        "bias.dp_gap_reduction": Rule("higher", 0.015, 0.025, max_noise=0.1, description="demographic-parity gap of the data, "
                                                                         "real minus synthetic"),
-        "bias.model_dp_diff": Rule("higher", 0.03, 0.05, description="demographic-parity difference of a model, "
+        "bias.model_dp_diff": Rule("higher", 0.03, 0.05, max_noise=0.1, description="demographic-parity difference of a model, "
                                                                      "synthetic-trained minus real-trained"),
-        "bias.model_eo_diff": Rule("higher", 0.05, 0.12, description="equalized-odds difference of a model, "
+        "bias.model_eo_diff": Rule("higher", 0.05, 0.12, max_noise=0.2, description="equalized-odds difference of a model, "
                                                                      "synthetic-trained minus real-trained"),
         # Effect sizes apart from fail_excess: the sampling band alone is wider than 0.01 below ~40,000 rows,
         # so a met request could never pass; a 5-point miss is what matters.

@@ -27,11 +27,11 @@ EXTINCT = "provenance.extinct_categories"
 DISTANCE = "provenance.distance"
 
 RULES = {
-    SPREAD: Rule("lower", 0.03, 0.08, description="std over real's (values clipped to real's 1 %-99 % range), "
+    SPREAD: Rule("lower", 0.03, 0.08, max_noise=0.12, description="std over real's (values clipped to real's 1 %-99 % range), "
                                                   "worst numerical column"),
     TAIL: Rule("lower", 0.1, 0.25, max_noise=0.5, description="share beyond real's 1 %/99 % quantiles over "
                                                               "real's own share, worst numerical column"),
-    EXTINCT: Rule("higher", 1.0, 3.0, description="real categories with no synthetic row (count)"),
+    EXTINCT: Rule("higher", 1.0, 3.0, max_noise=6.0, description="real categories with no synthetic row (count)"),
     DISTANCE: Rule("higher", 0.005, 0.015, description="mean per-column KS / TVD distance to real"),
 }
 
