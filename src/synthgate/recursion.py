@@ -199,7 +199,7 @@ class Profile:
     """
 
     def __init__(self, frame: pd.DataFrame | None, schema: Schema, *, tail_quantile: float = TAIL_QUANTILE,
-                 prepared: _Prepared | None = None):
+                 prepared: _Prepared | None = None, bounds: dict[str, tuple[float, float]] | None = None):
         self.schema = schema
         self.numerical = list(schema.numerical)
         self.categorical = list(schema.categorical)
@@ -213,7 +213,8 @@ class Profile:
             self.sorted[c] = np.sort(np.where(np.isnan(x), np.inf, x))
             if len(finite) < 2:
                 continue
-            low, high = np.quantile(finite, [tail_quantile, 1.0 - tail_quantile])
+            # ``bounds``: another profile's tail thresholds, kept as a fixed test region (honest re-splits)
+            low, high = bounds[c] if bounds and c in bounds else np.quantile(finite, [tail_quantile, 1.0 - tail_quantile])
             self.bounds[c] = (float(low), float(high))
             self.tail_share[c] = _beyond(finite, low, high)
             self.spread[c] = float(np.std(np.clip(finite, low, high), ddof=1))

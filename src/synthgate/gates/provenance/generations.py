@@ -83,7 +83,8 @@ def _resplit_draws(ctx: RunContext, profile: Profile, n: int, columns: tuple, rn
     honest = []
     for i, split in enumerate(resplits(len(ctx.tables.real), len(ctx.tables.holdout), n, ctx.policy.resamples, rng)):
         ctx.progress("provenance: honest references", i, ctx.policy.resamples)
-        pseudo = Profile(None, ctx.schema, tail_quantile=tail_quantile, prepared=pool.take(split.pseudo_real()))
+        pseudo = Profile(None, ctx.schema, tail_quantile=tail_quantile, prepared=pool.take(split.pseudo_real()),
+                         bounds=profile.bounds)
         honest.append(pseudo.statistics(pool, split.stand_in, tail_columns=columns))
     return honest
 
