@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 from synthgate.data import numeric_values
 from synthgate.gates.context import RunContext
 from synthgate.gates.coverage.common import significantly_low
-from synthgate.reference import compared_size, subsample
+from synthgate.reference import subsample
 from synthgate.verdict import Measurement, Reference, Rule, inconclusive, judge, skipped
 
 GAP = "coverage.cluster_mass_gap"
@@ -97,8 +97,11 @@ def cluster_measurements(ctx: RunContext, rule: Rule, *, clusters: int, fit_rows
     if k < 2:
         yield inconclusive(GAP, f"real has too few rows for two clusters of {MIN_ROWS_PER_CLUSTER} rows")
         return
+    ctx.record_sample("coverage.cluster_fit", used=min(fit_rows, len(ctx.tables.real)), given=len(ctx.tables.real),
+                      why="real rows k-means is fitted on (every row is then assigned to a cluster)",
+                      setting="policy [gates.coverage] cluster_fit_rows")
     fitted = fit_clusters(ctx, k, fit_rows=fit_rows)
-    n = compared_size(len(ctx.tables.synthetic), len(ctx.tables.holdout))
+    n = ctx.compared_size("coverage")
     rng = ctx.rng(GAP)
     gap = {role: fitted.gap(role, subsample(len(ctx.tables[role]), n, rng), alpha) for role in ("synthetic", "holdout")}
     ctx._cache[("coverage-cluster-gap",)] = (fitted, gap, n, alpha)

@@ -122,6 +122,10 @@ class DriftGate(Gate):
             return skipped(mid, "no usable columns to classify on")
         rng = ctx.rng(mid)
         x_real, x_fresh = ctx.encoded("real"), ctx.encoded("fresh")
+        for role, x in (("real", x_real), ("fresh", x_fresh)):
+            ctx.record_sample(f"drift.c2st_{role}_rows", used=min(len(x), settings.c2st_max_rows), given=len(x),
+                              why=f"{role} rows the classifier two-sample test uses",
+                              setting="policy [gates.drift] c2st_max_rows")
         x_real = x_real[subsample(len(x_real), settings.c2st_max_rows, rng)]
         x_fresh = x_fresh[subsample(len(x_fresh), settings.c2st_max_rows, rng)]
         ctx.progress("drift: classifier two-sample test", 0, 1)
