@@ -77,16 +77,38 @@ def generation_draws(ctx: RunContext, settings: Any, *, method: str = HOLDOUT_ME
 
 def _resplit_draws(ctx: RunContext, profile: Profile, n: int, columns: tuple, rng: np.random.Generator,
                    tail_quantile: float) -> list[GenerationStatistics]:
-    """Stand-ins against pseudo-real generation-0 tables: honest re-splits of real + holdout."""
-    pool = type(profile.prepare(ctx.tables.real)).concat(profile.prepare(ctx.tables.real),
-                                                          profile.prepare(ctx.tables.holdout))
+    """Stand-ins against pseudo-real generation-0 tables: honest re-splits of real + holdout.
+
+    Categories the holdout has but real lacks get codes of their own: a pseudo-real table holding them has
+    them as categories that a stand-in can lose, as real's own rare categories are for the synthetic table.
+    """
+    schema = _pooled_categories(ctx)
+    pooled = Profile(ctx.tables.real, schema, tail_quantile=tail_quantile)
+    pool = type(pooled.prepare(ctx.tables.real)).concat(pooled.prepare(ctx.tables.real),
+                                                         pooled.prepare(ctx.tables.holdout))
     honest = []
     for i, split in enumerate(resplits(len(ctx.tables.real), len(ctx.tables.holdout), n, ctx.policy.resamples, rng)):
         ctx.progress("provenance: honest references", i, ctx.policy.resamples)
-        pseudo = Profile(None, ctx.schema, tail_quantile=tail_quantile, prepared=pool.take(split.pseudo_real()),
+        pseudo = Profile(None, schema, tail_quantile=tail_quantile, prepared=pool.take(split.pseudo_real()),
                          bounds=profile.bounds)
         honest.append(pseudo.statistics(pool, split.stand_in, tail_columns=columns))
     return honest
+
+
+def _pooled_categories(ctx: RunContext) -> Any:
+    """The schema with each categorical column's categories extended by those only the holdout has."""
+    from dataclasses import replace
+
+    columns = []
+    for column in ctx.schema.columns:
+        if column.name in ctx.schema.categorical:
+            seen = set(column.categories)
+            values = ctx.tables.holdout[column.name]
+            extra = [v for v in pd.unique(values.dropna()) if v not in seen]
+            extra += [None] if values.isna().any() and None not in seen else []
+            column = replace(column, categories=tuple(column.categories) + tuple(extra))
+        columns.append(column)
+    return replace(ctx.schema, columns=tuple(columns))
 
 
 def _one_generation_draws(ctx: RunContext, profile: Profile, n: int, columns: tuple,
