@@ -212,7 +212,7 @@ def test_cli_writes_both_matrices_with_the_command_on_top(tmp_path):
         assert "synthgate calibrate" in text.split("```")[1]
         assert "PASS" in text or "MISS" in text
         document = json.loads((out / f"{name}.json").read_text())
-        assert document["command"].startswith("synthgate") and document["policy"]["resamples"] == 30
+        assert document["command"].startswith("synthgate") and document["policy"].get("resamples", 100) == 100
     power = json.loads((out / "power.json").read_text())["cells"]
     assert [(c["defect"], c["gate"], c["synthetic_rows"]) for c in power] == [("age_shift", "drift", 1000)]
     bad = CliRunner().invoke(app, ["calibrate", "--data", "german", "--out", str(out)])
