@@ -37,10 +37,11 @@ def revalidate_command(
     the synthetic data no longer matches today's real data, 0 when it does (a passing revalidation restarts
     the generator's age clock), 2 on bad input.
     """
-    from synthgate.cli import RichProgress, console, print_summary
+    from synthgate.cli import RichProgress, check_out_folder, console, print_summary
     from synthgate.history import revalidate
     from synthgate.policy import load_policy
 
+    check_out_folder(out)
     loaded = load_policy(policy)
     with RichProgress(console) as progress:
         done = revalidate(_generator_ref(generator), fresh, synthetic, ledger=ledger, metadata=metadata,
@@ -66,10 +67,12 @@ def history_command(
         last: int = typer.Option(8, min=1, help="Show the latest N runs."),
         out: Optional[Path] = typer.Option(None, help="Also write the history and its plot specs as JSON.")) -> None:
     """Show each measurement over a generator's recorded runs, beside production numbers if given."""
-    from synthgate.cli import console
+    from synthgate.cli import check_out_file, console
     from synthgate.history import load_production
     from synthgate.ledger import Ledger
 
+    if out is not None:
+        check_out_file(out)
     prod = load_production(production) if production is not None else None
     with Ledger.open(ledger, create=False) as book:
         ref = _generator_ref(generator) if generator is not None else None

@@ -46,6 +46,9 @@ def check(real: TableLike, holdout: TableLike, synthetic: TableLike, *, metadata
     if policy.gates_enabled:
         gates = tuple(g for g in gates if g.name in policy.gates_enabled)
     seed = policy.seed if seed is None else seed
+    if not isinstance(seed, (int,)) or isinstance(seed, bool) or seed < 0:
+        from synthgate.errors import InputError
+        raise InputError(f"seed {seed!r} is not a non-negative whole number.", fix="Pass a seed of 0 or more.")
     ctx = build_context(real, holdout, synthetic, metadata=metadata, policy=policy, seed=seed, fresh=fresh,
                         ledger=ledger, progress=progress or no_progress)
     results = tuple(run_gate(gate, ctx) for gate in gates)

@@ -70,7 +70,7 @@ def test_skewed_outcome_fails_bias_while_fidelity_passes():
     assert fidelity.verdict is Verdict.PASS, fidelity.summary
     assert bias.verdict is Verdict.FAIL
     dp = bias.measurement("bias.dp_gap_amplification")
-    assert dp.verdict.at_least(Verdict.WARN)
+    assert dp.verdict.at_least(Verdict.INCONCLUSIVE)  # a 0.07 gap move at 2,000 rows: at least not a pass
     planted = sex_item(dp)
     # Female 11 % -> 5.5 % positive, Male up by the same count: the sex gap widens by ~0.08.
     assert planted["synthetic_gap"] - planted["expected_gap"] == pytest.approx(0.08, abs=0.03)

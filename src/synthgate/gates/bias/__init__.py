@@ -51,16 +51,19 @@ class BiasGate(Gate):
     title = "Bias amplification (fairness)"
     needs = frozenset({Need.SENSITIVE})
     Settings = BiasSettings
+    # Calibrated (benchmarks/results/calibration): a gate judges six measurements, each beyond its 95 % band
+    # 2.5 % of the time for an honest table, so the allowed excesses are what keeps the gate's false alarms
+    # within 5 %; a 10-point move of one group's positive rate still fails (outcome_rate_gap, dp_gap_reduction).
     rules = {
         "bias.representation_gap": Rule("higher", 0.05, 0.10, max_noise=0.2, description="worst relative shortfall of a group's "
                                                                           "share of the rows"),
         "bias.outcome_rate_gap": Rule("either", 0.05, 0.10, description="a group's positive-outcome rate, "
                                                                         "synthetic minus real"),
-        "bias.dp_gap_amplification": Rule("higher", 0.015, 0.025, max_noise=0.1, description="demographic-parity gap of the data, "
+        "bias.dp_gap_amplification": Rule("higher", 0.03, 0.05, max_noise=0.1, description="demographic-parity gap of the data, "
                                                                             "synthetic minus real"),
-        "bias.dp_gap_reduction": Rule("higher", 0.015, 0.025, max_noise=0.1, description="demographic-parity gap of the data, "
+        "bias.dp_gap_reduction": Rule("higher", 0.03, 0.05, max_noise=0.1, description="demographic-parity gap of the data, "
                                                                         "real minus synthetic"),
-        "bias.model_dp_diff": Rule("higher", 0.03, 0.05, max_noise=0.1, description="demographic-parity difference of a model, "
+        "bias.model_dp_diff": Rule("higher", 0.04, 0.08, max_noise=0.1, description="demographic-parity difference of a model, "
                                                                      "synthetic-trained minus real-trained"),
         "bias.model_eo_diff": Rule("higher", 0.05, 0.12, max_noise=0.2, description="equalized-odds difference of a model, "
                                                                      "synthetic-trained minus real-trained"),

@@ -76,13 +76,15 @@ def _model_bars(rows: list[dict], metric: str, title: str, harmed: set) -> dict[
 
 
 def _harmed(measurements: tuple[Measurement, ...]) -> set[tuple[str, str]]:
-    """(grouping, group) of the deciding group of every measurement that warned or failed."""
+    """(grouping, group) of the deciding group of every measurement that warned or failed, or is inconclusive
+    with its value beyond the honest band."""
     found = set()
     for m in measurements:
         worst = m.details.get("worst") or {}
-        if m.verdict.at_least(Verdict.WARN) and "group" in worst:
+        flagged = m.verdict.at_least(Verdict.WARN) or (m.verdict is Verdict.INCONCLUSIVE and (m.excess or 0) > 0)
+        if flagged and "group" in worst:
             found.add((worst.get("grouping") or worst.get("attribute"), worst["group"]))
-        if m.verdict.at_least(Verdict.WARN) and "synthetic_lowest" in worst:
+        if flagged and "synthetic_lowest" in worst:
             found.add((worst["grouping"], worst["synthetic_lowest"]))
     return found
 
