@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 from typing import Optional
 
@@ -73,13 +74,19 @@ def check(real: Path = typer.Option(..., help="The generator's training data (CS
           fail_on: Optional[Verdict] = typer.Option(None, help="Least severe verdict that exits 1 "
                                                                "(default: the policy's, 'fail'); an error "
                                                                "always does."),
-          seed: Optional[int] = typer.Option(None, help="Seed (default: the policy's, 0).")) -> None:
+          seed: Optional[int] = typer.Option(None, min=0, help="Seed, an integer >= 0 (default: the policy's, 0)."),
+          sep: Optional[str] = typer.Option(None, help="CSV delimiter of every CSV input, e.g. ';' or 'tab' "
+                                                       "(default: ',', tab for .tsv; a ';' file is detected)."),
+          encoding: Optional[str] = typer.Option(None, help="Text encoding of every CSV input, e.g. latin-1 "
+                                                            "(default: UTF-8).")) -> None:
     """Run every gate. Exit 0 when no gate fails CI; 1 when a gate is at or above --fail-on, errored, or is
     inconclusive while the policy's fail_on_inconclusive lists it (default: privacy); 2 on bad input or policy."""
     from synthgate.policy import load_policy
     from synthgate.report import write_report
     from synthgate.run import check as run_check
 
+    check_out_folder(out)
+    real, holdout, synthetic, fresh = table_files((real, holdout, synthetic, fresh), sep=sep, encoding=encoding)
     loaded = load_policy(policy)
     with RichProgress(console) as progress:
         result = run_check(real, holdout, synthetic, metadata=metadata, policy=loaded, seed=seed, fresh=fresh,
@@ -89,16 +96,22 @@ def check(real: Path = typer.Option(..., help="The generator's training data (CS
         _record_check(result, ledger or loaded.ledger, metadata)
     print_summary(result)
     console.print(f"wrote {json_path} and {html_path}")
+    from synthgate.report import private_path
+    if private_path(out).is_file():
+        console.print(f"[bold]wrote {escape(str(private_path(out)))}[/bold]: SENSITIVE, positions of synthetic rows that copy a "
+                      "real record and of the real rows they expose; keep it private, do not share it",
+                      soft_wrap=True)
     raise typer.Exit(print_outcome(result, fail_on))
 
 
 @app.command()
 def demo(out: Path = typer.Option(Path("synthgate-demo"), help="Folder for report.json and report.html."),
-         seed: int = typer.Option(0, help="Seed for the split, the generator and the defects.")) -> None:
+         seed: int = typer.Option(0, min=0, help="Seed for the split, the generator and the defects.")) -> None:
     """Run every gate on bundled real data (UCI Adult) with an honest generator and planted defects."""
     from synthgate.demo import VARIANTS, run_demo
     from synthgate.report import write_demo_report
 
+    check_out_folder(out)
     with RichProgress(console) as progress:
         results = run_demo(out, seed=seed, progress=progress)
     descriptions = {v.name: v.description for v in VARIANTS}
@@ -113,6 +126,7 @@ def report(result: Path = typer.Argument(..., help="A report.json written by 'sy
     """Re-render the HTML report from a result JSON."""
     from synthgate.report import render_json
 
+    check_out_file(out)
     if not result.is_file():
         raise InputError(f"result file {str(result)!r} does not exist.", fix="Pass a report.json path.")
     try:
@@ -120,6 +134,7 @@ def report(result: Path = typer.Argument(..., help="A report.json written by 'sy
     except (ValueError, KeyError) as err:
         raise InputError(f"{result.name!r} is not a synthgate result ({err}).",
                          fix="Pass a report.json written by 'synthgate check' or 'synthgate demo'.") from None
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(html, encoding="utf-8")
     console.print(f"wrote {out}")
 
@@ -131,10 +146,63 @@ def policy_init(out: Path = typer.Option(Path("synthgate-policy.toml"), help="Wh
     from synthgate.gates import ALL_GATES
     from synthgate.policy import render_default_policy
 
+    check_out_file(out)
     if out.exists() and not force:
         raise PolicyError(f"{out} exists. Pass --force to overwrite it, or choose another --out.")
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_default_policy(ALL_GATES), encoding="utf-8")
     console.print(f"wrote {out}")
+
+
+def table_files(paths, *, sep: Optional[str], encoding: Optional[str]) -> list:
+    """The table paths with how to read them (--sep, --encoding); None stays None."""
+    from synthgate.data.load import TableFile
+
+    return [None if p is None else TableFile(p, sep=sep, encoding=encoding) for p in paths]
+
+
+def check_out_folder(out: Path, option: str = "--out") -> None:
+    """Refuse an output folder that cannot be made or written, before any work starts."""
+    if _exists(out) and not out.is_dir():
+        raise InputError(f"{option} {str(out)!r} is a file, not a folder.",
+                         fix=f"Pass a folder for {option} (one that does not exist yet is made).")
+    _check_writable(out, option, "folder")
+
+
+def check_out_file(out: Path, option: str = "--out") -> None:
+    """Refuse an output file path that is a folder, lies under a file, or cannot be written."""
+    if out.is_dir():
+        raise InputError(f"{option} {str(out)!r} is a folder.", fix=f"Pass a file path for {option}.")
+    _check_writable(out.parent, option, "file", shown=out)
+    if out.is_file():
+        try:
+            open(out, "ab").close()  # appends nothing: only asks whether it may be written
+        except OSError as err:
+            raise InputError(f"{option} {str(out)!r} cannot be written ({err.strerror}).",
+                             fix=f"Pass another path for {option}, or make the file writable.") from None
+
+
+def _check_writable(folder: Path, option: str, what: str, shown: Optional[Path] = None) -> None:
+    shown = shown or folder
+    existing = next((p for p in (folder, *folder.parents) if _exists(p)), Path("."))
+    if not existing.is_dir():
+        raise InputError(f"{option} {str(shown)!r} lies under {str(existing)!r}, which is a file, so no {what} can "
+                         "be made there.", fix=f"Pass a {what} path whose parents are folders.")
+    try:
+        with tempfile.TemporaryFile(dir=existing, prefix=".synthgate-write-test-"):
+            pass
+    except OSError as err:
+        raise InputError(f"{option} {str(shown)!r} cannot be written: a file cannot be made in {str(existing)!r} "
+                         f"({err.strerror}).",
+                         fix=f"Pass a {what} you can write to, or change the permissions of {str(existing)!r}."
+                         ) from None
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # e.g. a folder on the way that may not be searched
+        return True
 
 
 def _record_check(result, location: str, metadata: Optional[Path]) -> None:

@@ -50,7 +50,8 @@ class DemoData:
 VARIANTS = (
     Variant("control", "an independent real sample (rows neither real nor holdout): a perfect generator, "
             "what a clean pass looks like", lambda d, seed: d.control, generator="control"),
-    Variant("honest", "sequential-CART synthesizer fitted on real (the honest baseline)",
+    Variant("honest", "sequential-CART synthesizer fitted on real (the baseline the defects are planted into); "
+            "its leaves donate real training values, so privacy flags near copies of training rows",
             lambda d, seed: d.synthetic),
     Variant("copies", "2 % of rows copied verbatim from real",
             lambda d, seed: defects.copy_rows(d.synthetic, d.real, fraction=0.02, seed=seed)),

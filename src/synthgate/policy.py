@@ -22,6 +22,8 @@ from synthgate.verdict import Rule, Verdict
 #: gates whose inconclusive measurement fails CI by default: "it is synthetic, so it is private" is an
 #: assertion, not a measurement
 FAIL_ON_INCONCLUSIVE = ("privacy",)
+#: most holdout resamples a policy may ask for: beyond it the band's quantiles no longer move, only the run time
+MAX_RESAMPLES = 10_000
 
 
 class RuleOverride(BaseModel):
@@ -58,12 +60,14 @@ class Policy(BaseModel):
     """Everything a run may be told; every field has a default, so no policy file is needed."""
 
     model_config = ConfigDict(extra="forbid")
-    seed: int = 0
+    seed: int = Field(0, ge=0, description="seed of every random draw (an integer >= 0); the same seed, the "
+                      "same result")
     min_rows: int = Field(200, ge=1, description="smallest table a run accepts")
     max_categories: int = Field(1000, ge=2, description="more distinct values is an error, not a category")
     max_unseen_share: float = Field(0.01, ge=0, le=1, description="largest share of synthetic rows with "
                                     "categories unseen in real before the input is refused")
-    resamples: int = Field(100, ge=10, description="holdout resamples behind each honest reference band")
+    resamples: int = Field(100, ge=10, le=MAX_RESAMPLES, description="holdout resamples behind each honest "
+                           f"reference band (10 to {MAX_RESAMPLES:,}: each costs a full recomputation of a statistic)")
     band: float = Field(0.95, gt=0.5, lt=1, description="central share of honest resamples the band holds")
     mask_below: int = Field(10, ge=0, description="category labels with fewer real rows are masked in reports")
     fail_on: Verdict = Verdict.FAIL
@@ -170,9 +174,11 @@ def _toml_value(value: Any) -> str:
 
 
 def _read(path: Path) -> Any:
+    if path.is_dir():
+        raise PolicyError(f"policy path {str(path)!r} is a folder. Pass the policy file itself.")
     if not path.is_file():
         raise PolicyError(f"policy file {str(path)!r} does not exist. Check --policy, or run 'synthgate policy init'.")
-    text = path.read_text(encoding="utf-8")
+    text = _decoded(path)
     try:
         if path.suffix.lower() == ".toml":
             return tomllib.loads(text)
@@ -181,6 +187,18 @@ def _read(path: Path) -> Any:
         return yaml.safe_load(text)
     except (tomllib.TOMLDecodeError, yaml.YAMLError, ValueError) as err:
         raise PolicyError(f"policy file {path.name!r} cannot be parsed: {err}") from None
+
+
+def _decoded(path: Path) -> str:
+    """UTF-8, as TOML requires (a byte-order mark is skipped); anything else is refused with the bad byte's line."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise PolicyError(f"policy file {path.name!r} is not UTF-8 text (byte 0x{data[err.start]:02x} on line {line} "
+                          "cannot be decoded; Latin-1 or cp1252, perhaps). Save it as UTF-8 (e.g. iconv -f latin1 "
+                          f"-t utf-8 {path.name} > fixed{path.suffix}).") from None
 
 
 def _problems(err: ValidationError) -> str:

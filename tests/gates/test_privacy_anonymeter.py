@@ -99,7 +99,7 @@ def our_rates(copy_share: float) -> dict[str, list[tuple[float, float]]]:
         ctx = build_context(train, holdout, synthetic, metadata=load_adult(0, n=2000).metadata, seed=seed)
         so = anonymity.singling_out_risk(ctx, rules["privacy.singling_out_risk"], ATTACKS, 3).details
         link = anonymity.linkability_risk(ctx, rules["privacy.linkability_risk"], ATTACKS, None).details
-        inference = anonymity.inference_risk(ctx, rules["privacy.inference_risk"], ATTACKS, None).details
+        inference = anonymity.inference_advantage(ctx, rules["privacy.inference_advantage"], ATTACKS, None).details
         assert so["queries"] == ATTACKS
         out["singling_out"].append((so["attack_rate"], so["control_rate"]))
         out["linkability"].append((link["attack_rate"], link["control_rate"]))

@@ -153,7 +153,7 @@ def test_measurement_plot_specs_render_under_their_measurement(html):
     copies = section(html, "gate-privacy-privacy-exact-copy-rate")
     assert "Copy rate if one column is ignored" in copies and 'data-plot="reference"' in copies
     assert "Copies: <strong>72</strong>" in copies  # a scalar detail is a fact
-    assert "In report.json only: synthetic_rows" in copies  # lists of row positions are not dumped into HTML
+    assert "In report.json only: columns_compared" in copies  # long lists are not dumped into HTML
     assert "6500" not in text(copies)
 
 
@@ -240,7 +240,7 @@ def test_a_realistic_200k_row_report_is_small_in_both_files(tmp_path):
 def test_header_has_run_facts_fingerprints_notes_and_policy_but_no_rows(html):
     run = text(re.search(r'<div class="run">(.*?)<section class="gate"', html, re.S).group(1))
     for fact in ("synthgate 0.1.0", "seed 7", "created 2026-01-01T00:00:00+00:00", "real 6000 15 000000000000",
-                 "fresh 3000 15 333333333333", "column 'fnlwgt_id' excluded", "95 % central band of 100 holdout",
+                 "fresh 3000 15 333333333333", "column 'fnlwgt_id' excluded", "95 % central band of 100 honest re-splits of real + holdout",
                  "privacy.exact_copy_rate: fail_excess 0.002", "[gates.privacy] k = 5", "fail or worse"):
         assert fact in run, fact
     assert 'title="' + "0" * 64 + '"' in html  # the full hash on hover

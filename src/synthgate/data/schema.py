@@ -72,9 +72,7 @@ def load_metadata(source: str | Path | dict | Metadata | None) -> Metadata:
     data = source
     if not isinstance(source, dict):
         path = Path(source)
-        if not path.is_file():
-            raise InputError(f"metadata file {str(path)!r} does not exist.", fix="Check the path of --metadata.")
-        text = path.read_text(encoding="utf-8")
+        text = _read_text(path)
         try:
             data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
         except (ValueError, yaml.YAMLError) as err:
@@ -87,6 +85,22 @@ def load_metadata(source: str | Path | dict | Metadata | None) -> Metadata:
         raise InputError(f"metadata does not validate: {problems}.",
                          fix="Allowed keys: target, positive, sensitive, columns (name: kind), nullable, "
                              "generator {name, kind, dp_epsilon, created}.") from None
+
+
+def _read_text(path: Path) -> str:
+    """The file's text: UTF-8 (a byte-order mark is skipped), as YAML and JSON files are written."""
+    if path.is_dir():
+        raise InputError(f"metadata path {str(path)!r} is a folder.", fix="Pass the YAML or JSON file itself.")
+    if not path.is_file():
+        raise InputError(f"metadata file {str(path)!r} does not exist.", fix="Check the path of --metadata.")
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise InputError(f"metadata file {str(path)!r} is not UTF-8 text (byte 0x{data[err.start]:02x} on line "
+                         f"{line} cannot be decoded; Latin-1 or cp1252, perhaps).",
+                         fix="Save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 old.yaml > new.yaml).") from None
 
 
 @dataclass(frozen=True)

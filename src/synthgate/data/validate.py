@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
+from synthgate.data.load import TIMEZONES
 from synthgate.data.roles import check_holdout_overlap
 from synthgate.data.schema import Column, Kind, Metadata, Schema, category_values, infer_kind
 from synthgate.errors import InputError, raise_collected
@@ -35,8 +37,10 @@ def validate_inputs(tables: dict[str, pd.DataFrame], metadata: Metadata, limits:
     raise_collected(errors)
     schema = infer_schema(real, metadata, limits, tables)
     for role, frame in tables.items():
+        errors += _check_infinite(role, frame, schema)
         if role != "real":
             errors += _check_values(role, frame, schema, limits)
+            errors += _check_codings(role, frame, real, schema)
     errors += _check_cardinality(schema, real, limits)
     if "holdout" in tables and not limits.holdout_is_generation_zero:
         errors += check_holdout_overlap(real, tables["holdout"])
@@ -111,6 +115,8 @@ def infer_schema(real: pd.DataFrame, metadata: Metadata, limits: Limits = Limits
         categories = category_values(series) if kind.is_categorical else ()
         singletons = float((series.value_counts() == 1).sum() / len(series)) if kind.is_categorical else 0.0
         columns.append(Column(name, kind, nullable, categories, excluded, singletons))
+    notes += [f"{name}: timezone-aware ({zone}) in real; every table's times are compared in UTC"
+              for name, zone in real.attrs.get(TIMEZONES, {}).items()]
     return Schema(tuple(columns), metadata.target, metadata.positive, tuple(metadata.sensitive), tuple(notes))
 
 
@@ -167,6 +173,57 @@ def _check_unseen(series: pd.Series, column: Column, max_share: float) -> list[I
                        f"(allowed {max_share:.1%}, policy: max_unseen_share).",
                        fix="Check the coding (case, spelling, numbers as text), fix the generator, or map them "
                            "to real categories.", table="synthetic", column=column.name)]
+
+
+def _check_infinite(role: str, frame: pd.DataFrame, schema: Schema) -> list[InputError]:
+    """inf has no place on a number line: distances, quantiles and models turn it into NaN or a crash."""
+    errors = []
+    for column in schema.usable:
+        series = frame[column.name]
+        if column.kind is Kind.NUMERICAL and pd.api.types.is_float_dtype(series):
+            count = int(np.isinf(series.to_numpy(dtype=float, na_value=np.nan)).sum())
+            if count:
+                errors.append(InputError(f"{count} infinite values (inf or -inf) in a numerical column.",
+                                         fix="Replace them with finite values (or with NaN, and mark "
+                                             f"'{column.name}' nullable in the metadata file if real has no NaN).",
+                                         table=role, column=column.name))
+    return errors
+
+
+def _check_codings(role: str, frame: pd.DataFrame, real: pd.DataFrame, schema: Schema) -> list[InputError]:
+    """The same column coded True/False in one table and 0/1 in another, or with a time zone in only one."""
+    errors = []
+    zones = {r: t.attrs.get(TIMEZONES, {}) for r, t in (("real", real), (role, frame))}
+    for column in schema.usable:
+        name = column.name
+        if column.kind is Kind.BOOLEAN:
+            ours, theirs = _boolean_coding(real[name]), _boolean_coding(frame[name])
+            if ours and theirs and ours != theirs:
+                errors.append(InputError(f"values are coded {theirs}, but real.{name} is coded {ours}.",
+                                         fix=f"Code the column the same way in every table (e.g. convert {role}."
+                                             f"{name} to {ours}).", table=role, column=name))
+        elif column.kind is Kind.DATETIME and pd.api.types.is_datetime64_any_dtype(frame[name]):
+            ours, theirs = zones["real"].get(name), zones[role].get(name)
+            if (ours is None) != (theirs is None):
+                shown = {r: f"timezone-aware ({z})" if z else "without a time zone"
+                         for r, z in (("real", ours), (role, theirs))}
+                errors.append(InputError(f"times are {shown[role]}, but real.{name} is {shown['real']}: the same "
+                                         "clock reading would mean different instants.",
+                                         fix="Give both the same time zone (tz_localize the naive one), or drop "
+                                             "the zone from both.", table=role, column=name))
+    return errors
+
+
+def _boolean_coding(series: pd.Series) -> str | None:
+    """'True/False' (bool values), '0/1' (numbers), or None (another coding, left to the category checks)."""
+    values = series.dropna()
+    if not len(values):
+        return None
+    if pd.api.types.is_bool_dtype(series) or all(isinstance(v, (bool, np.bool_)) for v in values.unique()):
+        return "True/False"
+    if pd.api.types.is_numeric_dtype(series) and set(values.unique()) <= {0, 1}:
+        return "0/1"
+    return None
 
 
 def _numeric_like(series: pd.Series, kind: Kind) -> bool:

@@ -28,6 +28,8 @@ class GateResult:
     details: dict[str, Any] = field(default_factory=dict, compare=False)
     title: str = field(default="", compare=False)
     samples: tuple[dict, ...] = ()  # bounded samples: rows used of rows given, why, the setting that lifts it
+    # per-record findings (a DataFrame) kept out of to_dict: report.write_report puts them in a private file
+    private: Any = field(default=None, compare=False, repr=False)
 
     @classmethod
     def skipped(cls, gate: str, reason: str) -> "GateResult":

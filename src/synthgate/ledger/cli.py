@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from datetime import timedelta
 from enum import Enum
 from pathlib import Path
@@ -110,6 +111,7 @@ def add_generator(name: Annotated[str, typer.Option(help="Generator name.")],
     """Record a generator and the datasets it was trained on."""
     refs = [_ref(part) for item in trained_on for part in item.split(",") if part.strip()]
     settings = _parse_params(params)
+    _check_days(expires_in_days)
     expires = None if expires_in_days is None else now_utc() + timedelta(days=expires_in_days)
     with Ledger.open(ledger) as store:
         record = store.register_generator(name=name, kind=kind, trained_on=refs, params=settings,
@@ -117,6 +119,17 @@ def add_generator(name: Annotated[str, typer.Option(help="Generator name.")],
         share = store.human_share(record)
     console.print(f"generator {record.id} {record.name!r} ({record.kind}): generation {record.generation}, "
                   f"trained on datasets {list(record.trained_on)}, {share:.0%} human rows", highlight=False)
+
+
+#: longest --expires-in-days: a century (a date beyond year 9999 cannot even be stored)
+MAX_EXPIRY_DAYS = 36_500
+
+
+def _check_days(days: float | None) -> None:
+    if days is not None and not (math.isfinite(days) and 0 < days <= MAX_EXPIRY_DAYS):
+        raise InputError(f"--expires-in-days {days:g} is not a number of days above 0 and at most "
+                         f"{MAX_EXPIRY_DAYS:,}.", fix="Pass e.g. --expires-in-days 180, or leave it out for output "
+                                                   "that never expires.")
 
 
 def _parse_params(params: str | None) -> dict:

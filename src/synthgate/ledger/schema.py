@@ -125,18 +125,17 @@ def _migrate_to_2(conn: Connection, key: LedgerKey | None) -> None:
         raise LedgerError("migrating this ledger to schema 2 needs its key; none was found.")
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("PRAGMA secure_delete = ON")
-    conn.exec_driver_sql("DROP INDEX ix_fingerprints_hash")
-    conn.exec_driver_sql("DROP INDEX ix_fingerprints_near")
-    conn.exec_driver_sql("ALTER TABLE fingerprints RENAME TO fingerprints_v1")
+    # read, drop, re-create: a renamed table would keep its primary-key index name, and PostgreSQL
+    # refuses a second relation called pk_fingerprints
+    old = conn.exec_driver_sql("SELECT dataset_id, row, hash FROM fingerprints").all()
+    conn.exec_driver_sql("DROP TABLE fingerprints")
     frozen = _v2_metadata()
     for name in ("ledger_meta", "fingerprints"):
         frozen.tables[name].create(conn)
-    old = conn.exec_driver_sql("SELECT dataset_id, row, hash FROM fingerprints_v1").all()
     if old:
         keyed = key.hash64("rows", np.array([r[2] for r in old], dtype=np.int64)).tolist()
         conn.execute(frozen.tables["fingerprints"].insert(),
                      [{"dataset_id": d, "row": r, "hash": h} for (d, r, _), h in zip(old, keyed)])
-    conn.exec_driver_sql("DROP TABLE fingerprints_v1")
     sealed = json.dumps({"version": 2, "sealed": key.seal(json.dumps({"spec": None, "probes": None}))})
     conn.execute(text("UPDATE datasets SET signature = :sealed"), {"sealed": sealed})
 

@@ -206,6 +206,7 @@ class Ledger:
         """
         params_text, expires_text = validate.generator_inputs(name, kind, trained_on, params, dp_epsilon, expires_at)
         with write(self._engine) as conn:
+            _refuse_taken_name(conn, name)
             ids = sorted({queries.dataset_id(conn, ref) for ref in trained_on})
             new_id = conn.execute(tables["generators"].insert().values(
                 name=name, kind=kind, params=params_text,
@@ -397,3 +398,11 @@ def _complete(conn: Connection, key: keys.LedgerKey, existing: DatasetRecord, si
     stored = conn.scalar(select(tables["datasets"].c.signature).where(tables["datasets"].c.id == existing.id))
     if rows.read_signature(key, stored)[0] is None:
         rows.update_near(conn, key, existing.id, signature, existing.content_hash)
+
+
+def _refuse_taken_name(conn: Connection, name: str) -> None:
+    """Generators are named on the command line (--generator NAME), so a name may be given to one only."""
+    taken = conn.scalar(select(tables["generators"].c.id).where(tables["generators"].c.name == name).limit(1))
+    if taken is not None:
+        raise LedgerError(f"a generator named {name!r} is already in the ledger (id {taken}). Give this one another "
+                          f"name (e.g. {name}-2); 'synthgate ledger show' lists the generators.")

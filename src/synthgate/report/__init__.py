@@ -12,8 +12,10 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import os
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -25,21 +27,59 @@ from synthgate.report.marks import Ids
 from synthgate.report.views import SURFACE_GATES, build_view, headline_parts, headline_text, slug
 from synthgate.result import CheckResult, jsonable
 
-__all__ = ["PLOT_KINDS", "PlotKind", "SURFACE_GATES", "headline", "plot_spec_problems", "read_demo_json",
-           "register_plot_kind", "render_demo_html", "render_html", "render_json", "write_demo_report",
-           "write_report"]
+__all__ = ["PLOT_KINDS", "PlotKind", "SURFACE_GATES", "headline", "plot_spec_problems", "private_path",
+           "read_demo_json", "register_plot_kind", "render_demo_html", "render_html", "render_json",
+           "write_demo_report", "write_report"]
+
+PRIVATE_NOTE = ("{rows} per-record findings (positions of synthetic rows that copy a real record and of the real "
+                "rows they expose) are not in this report: they are in private/records.parquet beside it, a "
+                "sensitive file to keep private and never share")
+
+
+def private_path(out_dir: str | Path) -> Path:
+    """Where ``write_report`` puts the per-record findings: ``<out_dir>/private/records.parquet``."""
+    return Path(out_dir) / "private" / "records.parquet"
 
 
 def write_report(result: CheckResult, out_dir: str | Path) -> tuple[Path, Path]:
     """Write ``report.json`` (the result) and ``report.html`` (rendered from exactly that JSON) into
-    ``out_dir``, creating it; returns both paths."""
+    ``out_dir``, creating it; returns both paths.
+
+    Per-record findings that gates keep out of the result (a gate result's ``private`` table, e.g. which
+    synthetic rows copy which training rows) go to ``private_path(out_dir)`` (folder 0700, file 0600, one
+    ``gate`` column added); the report then says that file exists, never what is in it. Without findings a
+    stale file from an earlier run is removed.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    result = _write_private(result, out)
     text = result.to_json()
     json_path, html_path = out / "report.json", out / "report.html"
     json_path.write_text(text, encoding="utf-8")
     html_path.write_text(render_html(CheckResult.from_json(text)), encoding="utf-8")
     return json_path, html_path
+
+
+def _write_private(result: CheckResult, out: Path) -> CheckResult:
+    """Write the gates' private findings; return the result with a line in each such gate's details."""
+    import pandas as pd
+
+    tables = {g.gate: g.private for g in result.gates}
+    tables = {gate: table for gate, table in tables.items() if table is not None and len(table)}
+    path = private_path(out)
+    if not tables:
+        path.unlink(missing_ok=True)
+        return result
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    frame = pd.concat([table.assign(gate=gate) for gate, table in tables.items()], ignore_index=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # never readable by others, not even briefly
+    with os.fdopen(fd, "wb") as handle:
+        frame.to_parquet(handle, index=False)
+    os.chmod(path, 0o600)
+    gates = tuple(dataclasses.replace(g, details={**g.details, "private_records": PRIVATE_NOTE.format(
+        rows=len(tables[g.gate]))}) if g.gate in tables else g for g in result.gates)
+    return dataclasses.replace(result, gates=gates)
 
 
 def render_html(result: CheckResult) -> str:

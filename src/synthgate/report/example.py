@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 from synthgate.gates.base import GateResult
+from synthgate.reference import POOLED_METHOD as POOLED
 from synthgate.result import CheckResult
 from synthgate.verdict import Reference, Rule, inconclusive, judge, rule_reference, skipped
 
@@ -27,17 +28,17 @@ def _shares(base: list[float], wobble: float, phase: float) -> list[float]:
 
 
 def fidelity_result() -> GateResult:
-    holdout = Reference(0.0203, 0.0153, 0.0250, "holdout resamples", 6000)
+    holdout = Reference(0.0203, 0.0153, 0.0250, POOLED, 6000)
     ks = judge("fidelity.ks_max", 0.0211, holdout, Rule("higher", 0.01, 0.03), n=6000, details={
         "worst": "fnlwgt",
         "items": {c: {"value": v, "honest_high": h} for c, v, h in
                   [("age", 0.0142, 0.0213), ("fnlwgt", 0.0211, 0.0241), ("education_num", 0.0098, 0.0222),
                    ("capital_gain", 0.0049, 0.0085), ("hours_per_week", 0.0066, 0.0201)]}})
-    tvd = judge("fidelity.tvd_max", 0.0242, Reference(0.0273, 0.0199, 0.0360, "holdout resamples", 6000),
+    tvd = judge("fidelity.tvd_max", 0.0242, Reference(0.0273, 0.0199, 0.0360, POOLED, 6000),
                 Rule("higher", 0.01, 0.03), n=6000)
-    pair = judge("fidelity.pair_tvd_max", 0.0861, Reference(0.0847, 0.0789, 0.0910, "holdout resamples", 6000),
+    pair = judge("fidelity.pair_tvd_max", 0.0861, Reference(0.0847, 0.0789, 0.0910, POOLED, 6000),
                  Rule("higher", 0.02, 0.05), n=6000)
-    corr = judge("fidelity.corr_gap", 0.0182, Reference(0.0282, 0.0187, 0.0423, "holdout resamples", 6000),
+    corr = judge("fidelity.corr_gap", 0.0182, Reference(0.0282, 0.0187, 0.0423, POOLED, 6000),
                  Rule("higher", 0.03, 0.08), n=6000)
     deciles = [0.1] * 10 + [0.0]
     workclass = ["Private", "Self-emp-not-inc", "Local-gov", "State-gov", "Self-emp-inc", "Federal-gov", "‹rare›",
@@ -57,19 +58,23 @@ def fidelity_result() -> GateResult:
 
 
 def privacy_result() -> GateResult:
-    copies = judge("privacy.exact_copy_rate", 0.012, Reference(0.0004, 0.0, 0.0009, "holdout resamples", 6000),
+    """Counts and curves only: which rows copy whom is private (``<out>/private/records.parquet``)."""
+    copies = judge("privacy.exact_copy_rate", 0.012, Reference(0.0004, 0.0, 0.0009, POOLED, 6000),
                    Rule("higher", 0.0005, 0.002), n=6000, details={
-                       "copies": 72, "synthetic_rows": list(range(0, 7200, 100)),
+                       "copies": 72, "columns_compared": ["age", "education", "hours_per_week"],
                        "per_column": {"plot": "reference", "title": "Copy rate if one column is ignored",
                                       "xlabel": "share of synthetic rows equal to a real row",
                                       "items": [{"label": c, "value": v, "reference": 0.0004, "low": 0.0,
                                                  "high": 0.0009, "verdict": "fail"}
                                                 for c, v in [("age", 0.0131), ("education", 0.0124),
                                                              ("hours_per_week", 0.0128)]]}})
-    dcr = judge("privacy.dcr_share_closer", 0.507, Reference(0.5, 0.487, 0.513, "holdout resamples", 6000),
+    dcr = judge("privacy.dcr_close_share", 0.061, Reference(0.05, 0.041, 0.059, POOLED, 6000),
                 Rule("higher", 0.01, 0.03), n=6000)
-    mia = judge("privacy.mia_auc", 0.532, Reference(0.5, 0.49, 0.51, "permutation", 6000),
+    mia = judge("privacy.mia_distance_auc", 0.532, Reference(0.5, 0.49, 0.51, "permutation", 6000),
                 Rule("higher", 0.01, 0.05), n=6000)
+    grid = [round(0.004 * i, 3) for i in range(26)]
+    holdout = [round(0.05 * (1 - math.exp(-x / 0.03)), 4) for x in grid]
+    synthetic = [round(h + 0.012, 4) for h in holdout]
     edges = [round(0.02 * i, 2) for i in range(31)]
     holdout_hist = [round(max(0.0, 0.055 * math.exp(-((i - 9) / 6) ** 2)), 4) for i in range(30)]
     synthetic_hist = list(holdout_hist)
@@ -80,17 +85,28 @@ def privacy_result() -> GateResult:
                           "bins": edges, "series": {"holdout": holdout_hist, "synthetic": synthetic_hist},
                           "xlabel": "distance (mixed-type encoding)", "ylabel": "share of rows",
                           "marks": [{"x": 0.04, "label": "honest 1st percentile"}]},
-        "closest_rows": {"plot": "table", "title": "Synthetic rows closest to a real record",
-                         "columns": ["synthetic row", "distance", "real rows at that distance", "verdict"],
-                         "rows": [[i * 97, 0.0, 1, "fail"] for i in range(8)] + [[4411, 0.031, 2, "pass"]]},
+        "copy_kinds": {"plot": "table", "title": "Copies by kind (counts, never positions)",
+                       "columns": ["kind", "synthetic rows", "honest at this size", "verdict"],
+                       "rows": [["verbatim copy of a real record", 72, 2, "fail"],
+                                ["copy of a record unique in the real data", 70, 1, "fail"],
+                                ["near copy", 9, 7, "pass"]]},
+        "dcr_curve": {"plot": "lines", "title": "Distance to the closest training record",
+                      "description": "share of rows at most this far from a training row; copies lift the "
+                                     "synthetic line off zero",
+                      "x": grid, "series": {"synthetic": synthetic, "holdout": holdout},
+                      "bands": {"holdout": {"low": [max(0.0, h - 0.004) for h in holdout],
+                                            "high": [h + 0.004 for h in holdout]}},
+                      "xlabel": "distance to the closest training row (shared encoding)",
+                      "ylabel": "share of rows", "marks": [{"x": 0.02, "label": "near-copy radius"}]},
     }
-    return GateResult("privacy", (copies, dcr, mia), seconds=5.1, details=details, summary=f"{copies.id}: {copies.reason}")
+    return GateResult("privacy", (copies, dcr, mia), seconds=5.1, details=details,
+                      summary=f"{copies.id}: {copies.reason}")
 
 
 def bias_result() -> GateResult:
-    gap = judge("bias.dp_gap", -0.061, Reference(-0.190, -0.205, -0.176, "holdout resamples", 6000),
+    gap = judge("bias.dp_gap", -0.061, Reference(-0.190, -0.205, -0.176, POOLED, 6000),
                 Rule("either", 0.02, 0.2), n=6000)
-    eo = judge("bias.eo_gap", 0.082, Reference(0.079, 0.06, 0.1, "holdout resamples", 6000),
+    eo = judge("bias.eo_gap", 0.082, Reference(0.079, 0.06, 0.1, POOLED, 6000),
                Rule("higher", 0.02, 0.05), n=6000)
     groups = ["Female", "Male", "‹rare›"]
     details = {
@@ -123,7 +139,7 @@ def coverage_result() -> GateResult:
 
 
 def drift_result() -> GateResult:
-    drift = judge("drift.ks_max_fresh", 0.019, Reference(0.021, 0.015, 0.027, "holdout resamples", 3000),
+    drift = judge("drift.ks_max_fresh", 0.019, Reference(0.021, 0.015, 0.027, POOLED, 3000),
                   Rule("higher", 0.01, 0.03), n=3000)
     gens = list(range(8))
     details = {"history": {"plot": "lines", "title": "Worst KS distance per generation",

@@ -8,8 +8,15 @@ shares; when every control attack succeeds (e.g. the holdout itself as "syntheti
 training rows are less exposed, else 0.
 
 Reference: the analytic null "training and control rows are equally exposed": risk 0 with the sd of the
-difference of two binomial rates at the pooled rate, divided by (1 - pooled rate). Inference is judged on
-its worst secret, against the maximum of independent nulls (simulated).
+difference of two binomial rates at the pooled rate, divided by (1 - pooled rate).
+
+Inference is judged on the attacker's *advantage*, attack rate - control rate (the share of targets whose
+secret the synthetic table gives away only because they were in the training data), not on the risk: a
+nearest-row guess is usually right for most people (control rates 0.8-0.9 on Adult and census-income), and
+dividing by (1 - control) then multiplies the noise 5-10 times (risk band half-width 0.18 at 500 targets on
+Adult, 0.3 on census-income), so no table of realistic size could pass. The risk of every secret stays in the
+details. Judged on the worst secret, against the maximum of independent nulls (simulated). Targets: up to
+``inference_attacks`` training rows and as many holdout rows (each side capped by its table).
 """
 
 from __future__ import annotations
@@ -19,11 +26,12 @@ import math
 import numpy as np
 
 from synthgate.gates.context import RunContext
+from synthgate.gates.privacy._common import ANALYTIC_DRAWS
 from synthgate.gates.privacy._mixed import MixedTable, mixed_table
 from synthgate.gates.privacy.attacks import inference_successes, linkability_successes
 from synthgate.gates.privacy.singling_out import singles_out, singling_out_queries
 from synthgate.reference import analytic, band, subsample
-from synthgate.verdict import Measurement, Rule, inconclusive, judge, skipped
+from synthgate.verdict import Measurement, Rule, judge, skipped
 
 MAX_ATTEMPTS_PER_QUERY = 100
 
@@ -39,8 +47,8 @@ def singling_out_risk(ctx: RunContext, rule: Rule, attacks: int, n_cols: int) ->
     queries, tried = singling_out_queries(mixed_table(ctx, "synthetic"), attacks, n_cols, rng,
                                           max_attempts=MAX_ATTEMPTS_PER_QUERY * attacks)
     if len(queries) == 0:
-        return inconclusive(mid, f"no query built on {n_cols} synthetic columns singles out a synthetic row "
-                                 f"({tried} tried)", n=0)
+        return skipped(mid, f"no query built on {n_cols} synthetic columns singles out a synthetic row "
+                            f"({tried} tried): the attack cannot start")
     details = {"queries": len(queries), "requested": attacks, "attempts": tried, "columns_per_query": n_cols,
                "compared_rows": n}
     return _risk(ctx, mid, rule, singles_out(train, queries), singles_out(control, queries), len(queries),
@@ -61,14 +69,14 @@ def linkability_risk(ctx: RunContext, rule: Rule, attacks: int, groups: list[lis
         return skipped(mid, why + f" (usable: {names})")
     first, second = ([names.index(c) for c in g] for g in groups)
     train, control = _targets(ctx, mid, attacks)
-    details = {"targets": len(train), "columns": [list(g) for g in groups]}
+    details = {"targets": len(train), "controls": len(control), "columns": [list(g) for g in groups]}
     return _risk(ctx, mid, rule, linkability_successes(train, synthetic, first, second),
-                 linkability_successes(control, synthetic, first, second), len(train), details)
+                 linkability_successes(control, synthetic, first, second), len(train), details, len(control))
 
 
-def inference_risk(ctx: RunContext, rule: Rule, attacks: int, secrets: list[str] | None) -> Measurement:
-    """``privacy.inference_risk``: the worst secret guessed from the other columns via the synthetic rows."""
-    mid = "privacy.inference_risk"
+def inference_advantage(ctx: RunContext, rule: Rule, attacks: int, secrets: list[str] | None) -> Measurement:
+    """``privacy.inference_advantage``: the worst secret guessed from the other columns via the synthetic rows."""
+    mid = "privacy.inference_advantage"
     synthetic = mixed_table(ctx, "synthetic")
     names = list(synthetic.names)
     declared = list(dict.fromkeys(secrets or [c for c in [*ctx.schema.sensitive, ctx.schema.target] if c]))
@@ -79,44 +87,52 @@ def inference_risk(ctx: RunContext, rule: Rule, attacks: int, secrets: list[str]
     train, control = _targets(ctx, mid, attacks)
     hit_train = inference_successes(train, synthetic, columns)
     hit_control = inference_successes(control, synthetic, columns)
-    per_secret = {names[s]: _rates(hit_train[s], hit_control[s], len(train)) for s in columns}
-    worst = max(per_secret, key=lambda c: per_secret[c]["risk"])
-    sds = np.array([per_secret[c]["null_sd"] for c in per_secret])
+    per_secret = {names[s]: _rates(hit_train[s], hit_control[s], len(train), len(control)) for s in columns}
+    worst = max(per_secret, key=lambda c: per_secret[c]["advantage"])
+    sds = np.array([per_secret[c]["advantage_null_sd"] for c in per_secret])
     rng = ctx.rng(mid + ".null")
-    honest_max = (rng.standard_normal((2000, len(sds))) * sds).max(axis=1)
-    reference = band(honest_max, level=ctx.policy.band, n=len(train),
+    honest_max = (rng.standard_normal((ANALYTIC_DRAWS, len(sds))) * sds).max(axis=1)
+    reference = band(honest_max, level=ctx.policy.band, n=len(train) + len(control),
                      method=f"analytic null, maximum over {len(sds)} secret(s)")
-    details = {"targets": len(train), "worst_secret": worst,
+    details = {"targets": len(train), "controls": len(control), "worst_secret": worst,
                "secrets_source": "policy" if secrets else ("metadata" if declared else "every column"),
                "secrets_not_usable": [c for c in declared if c not in names],
                "secrets": per_secret}
-    return judge(mid, per_secret[worst]["risk"], reference, rule, n=len(train), details=details)
+    return judge(mid, per_secret[worst]["advantage"], reference, rule, n=len(train) + len(control),
+                 details=details, why=f"worst secret {worst!r}")
 
 
 def _targets(ctx: RunContext, mid: str, attacks: int) -> tuple[MixedTable, MixedTable]:
-    n = min(attacks, len(ctx.tables.real), len(ctx.tables.holdout))
-    ctx.record_sample(f"{mid}.targets", used=n, given=min(len(ctx.tables.real), len(ctx.tables.holdout)),
-                      why="attack targets (training rows, and as many holdout rows as control)",
-                      setting="policy [gates.privacy] attacks")
+    """Up to ``attacks`` training rows as targets and up to ``attacks`` holdout rows as control."""
+    n_real, n_holdout = len(ctx.tables.real), len(ctx.tables.holdout)
+    setting = "inference_attacks" if mid == "privacy.inference_advantage" else "attacks"
+    for role, given in (("real", n_real), ("holdout", n_holdout)):
+        ctx.record_sample(f"{mid}.{role}_targets", used=min(attacks, given), given=given,
+                          why="attack targets (training rows) and control (holdout rows)",
+                          setting=f"policy [gates.privacy] {setting}")
     rng = ctx.rng(mid + ".targets")
-    return (mixed_table(ctx, "real").rows(subsample(len(ctx.tables.real), n, rng)),
-            mixed_table(ctx, "holdout").rows(subsample(len(ctx.tables.holdout), n, rng)))
+    return (mixed_table(ctx, "real").rows(subsample(n_real, min(attacks, n_real), rng)),
+            mixed_table(ctx, "holdout").rows(subsample(n_holdout, min(attacks, n_holdout), rng)))
 
 
 def _risk(ctx: RunContext, mid: str, rule: Rule, attack: float, control: float, n: int,
-          details: dict) -> Measurement:
-    rates = _rates(attack, control, n)
-    reference = analytic(0.0, rates["null_sd"], level=ctx.policy.band, n=n,
+          details: dict, n_control: int | None = None) -> Measurement:
+    rates = _rates(attack, control, n, n_control or n)
+    reference = analytic(0.0, rates["null_sd"], level=ctx.policy.band, n=n + (n_control or n),
                          method="analytic null: training rows as exposed as holdout rows")
-    return judge(mid, rates["risk"], reference, rule, n=n, details={**details, **rates})
+    return judge(mid, rates["risk"], reference, rule, n=n + (n_control or n), details={**details, **rates})
 
 
-def _rates(attack: float, control: float, n: int) -> dict:
-    a, c = attack / n, control / n
+def _rates(attack: float, control: float, n: int, n_control: int | None = None) -> dict:
+    """Attack and control success rates, anonymeter's risk and the advantage, each with its null sd."""
+    n_control = n_control or n
+    a, c = attack / n, control / n_control
     if c >= 1.0:
         risk = 0.0 if a >= 1.0 else -1.0
     else:
         risk = max((a - c) / (1.0 - c), -1.0)
-    pooled = (attack + control) / (2.0 * n)
-    sd = math.sqrt(pooled * (1.0 - pooled) * 2.0 / n) / max(1.0 - pooled, 1.0 / n)
-    return {"risk": float(risk), "attack_rate": float(a), "control_rate": float(c), "null_sd": float(sd)}
+    pooled = (attack + control) / (n + n_control)
+    advantage_sd = math.sqrt(pooled * (1.0 - pooled) * (1.0 / n + 1.0 / n_control))
+    sd = advantage_sd / max(1.0 - pooled, 1.0 / (n + n_control))
+    return {"risk": float(risk), "attack_rate": float(a), "control_rate": float(c), "null_sd": float(sd),
+            "advantage": float(a - c), "advantage_null_sd": float(advantage_sd)}

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from synthgate.gates.context import RunContext
-from synthgate.gates.privacy._common import histogram, nearest_real, neighbors_of_rows, quantiles
+from synthgate.gates.privacy._common import nearest_real, neighbors_of_rows, quantiles
 from synthgate.reference import analytic, subsample
 from synthgate.verdict import Measurement, Rule, judge
 
@@ -42,10 +42,8 @@ def nearest_in_train_share(ctx: RunContext, rule: Rule, near_radius: float) -> M
     of a training row with the share within it of a holdout row: a near-copy view that the synthetic
     table's fidelity cannot mask (a generator with few natural near pairs has few on both sides).
     """
-    n = min(len(ctx.tables.real), len(ctx.tables.holdout))
-    rng = ctx.rng("privacy.nearest_in_train_share")
-    train_rows = subsample(len(ctx.tables.real), n, rng)
-    hold_rows = subsample(len(ctx.tables.holdout), n, rng)
+    train_rows, hold_rows = equal_size_rows(ctx)
+    n = len(train_rows)
     rows = np.arange(len(ctx.tables.synthetic))
     to_train = neighbors_of_rows(ctx, "synthetic", rows, "real", 1, base_rows=train_rows)
     to_hold = neighbors_of_rows(ctx, "synthetic", rows, "holdout", 1, base_rows=hold_rows)
@@ -68,11 +66,16 @@ def nearest_in_train_share(ctx: RunContext, rule: Rule, near_radius: float) -> M
                  details=details)
 
 
-def dcr_histogram(ctx: RunContext) -> dict:
-    """Synthetic and holdout DCR (to the training rows) as counts on common bins, for the report."""
-    d_syn, _ = nearest_real(ctx, "synthetic")
-    d_hold, _ = nearest_real(ctx, "holdout")
-    return histogram({"synthetic": d_syn, "holdout": d_hold})
+def equal_size_rows(ctx: RunContext) -> tuple[np.ndarray, np.ndarray]:
+    """Training and holdout rows subsampled to the smaller table's size (cached: other measurements reuse the
+    neighbours found on them)."""
+
+    def draw() -> tuple[np.ndarray, np.ndarray]:
+        n = min(len(ctx.tables.real), len(ctx.tables.holdout))
+        rng = ctx.rng("privacy.nearest_in_train_share")
+        return subsample(len(ctx.tables.real), n, rng), subsample(len(ctx.tables.holdout), n, rng)
+
+    return ctx._cached(("privacy-equal-size-rows",), draw)
 
 
 def _share_below(distances: np.ndarray, threshold: float) -> float:

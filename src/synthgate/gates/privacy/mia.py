@@ -11,6 +11,14 @@ Members are training rows, non-members holdout rows, equal counts (seeded subsam
 Reference: an attack with no information has AUC 0.5 with sd sqrt((n1 + n2 + 1) / (12 n1 n2)) (Mann-Whitney,
 reference-values R9). Details: advantage max(TPR - FPR) (the one-sided two-sample KS statistic), bootstrap
 intervals of both, and the null's critical advantage.
+
+An AUC averages over every threshold, so an attack that is sure about a few people (the copied, the
+isolated) barely moves it. ``privacy.mia_<attack>_tpr_at_1pct_fpr`` and ``..._tpr_at_0_1pct_fpr`` report
+where such risk concentrates: the largest true-positive rate among thresholds that flag at most
+``k = floor(fpr * non-members)`` non-members. With no information members and non-members are exchangeable,
+so the members ranked above the (k+1)-th non-member follow the negative hypergeometric distribution
+(members drawn before k + 1 non-members, without replacement): an exact band at these sizes, centred near
+TPR = FPR, which also carries the noise of the threshold itself (a binomial band at the members' count would not).
 """
 
 from __future__ import annotations
@@ -18,14 +26,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy import stats
 from scipy.stats import rankdata
 
 from synthgate.gates.context import RunContext
 from synthgate.gates.privacy._common import neighbors_of_rows
 from synthgate.reference import analytic, subsample
-from synthgate.verdict import Measurement, Rule, judge
+from synthgate.verdict import Measurement, Reference, Rule, judge, skipped
 
 ROC_POINTS = 50
+#: false-positive rates of the low-FPR measurements, with their id suffix
+LOW_FPR = {"1pct": 0.01, "0_1pct": 0.001}
+#: false-positive rates of the report's ROC plot (evenly spaced on the page: a log scale)
+PLOT_FPR = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0)
 _EPS = 1e-12
 
 
@@ -71,6 +84,60 @@ def attack_measurement(ctx: RunContext, attack: str, rule: Rule, max_rows: int, 
     if attack == "density":
         details["k"] = k
     return judge(f"privacy.mia_{attack}_auc", auc_value, reference, rule, n=n1 + n2, details=details)
+
+
+def tpr_measurement(ctx: RunContext, attack: str, fpr_name: str, rule: Rule, max_rows: int, k: int) -> Measurement:
+    """``privacy.mia_<attack>_tpr_at_<fpr>_fpr`` against the exact no-information band."""
+    mid = f"privacy.mia_{attack}_tpr_at_{fpr_name}_fpr"
+    members, others = membership_scores(ctx, max_rows, k)[attack]
+    fpr = LOW_FPR[fpr_name]
+    if fpr * len(others) < 1:
+        return skipped(mid, f"a {fpr:.1%} false-positive rate needs at least {math.ceil(1 / fpr)} non-members "
+                            f"(holdout rows); {len(others)} here")
+    value, allowed, reached = tpr_at_fpr(members, others, fpr)
+    reference = tpr_null(len(members), len(others), fpr, ctx.policy.band)
+    details = {"attack": attack, "fpr": fpr, "false_positives_allowed": allowed,
+               "false_positive_rate_reached": reached, "members": len(members), "non_members": len(others)}
+    return judge(mid, value, reference, rule, n=len(members) + len(others), details=details)
+
+
+def tpr_at_fpr(members: np.ndarray, others: np.ndarray, fpr: float) -> tuple[float, int, float]:
+    """(largest TPR with at most floor(fpr * len(others)) false positives, that many, the FPR it reaches)."""
+    allowed = int(np.floor(fpr * len(others) + 1e-9))
+    rates_fp, rates_tp = roc(members, others)
+    within = np.flatnonzero(rates_fp * len(others) <= allowed + 1e-9)
+    best = within[np.argmax(rates_tp[within])]
+    return float(rates_tp[best]), allowed, float(rates_fp[best])
+
+
+def tpr_null(n_members: int, n_others: int, fpr: float, level: float) -> Reference:
+    """No-information band of ``tpr_at_fpr``: members ranked above the (k+1)-th non-member, negative hypergeometric."""
+    allowed = int(np.floor(fpr * n_others + 1e-9))
+    null = stats.nhypergeom(n_members + n_others, n_members, allowed + 1)
+    tail = (1.0 - level) / 2.0
+    low, mid, high = null.ppf([tail, 0.5, 1.0 - tail]) / max(n_members, 1)
+    return Reference(float(mid), float(low), float(high), "no information: negative hypergeometric (exact)",
+                     n_members + n_others)
+
+
+def roc_spec(scores: dict[str, tuple[np.ndarray, np.ndarray]], level: float) -> dict:
+    """The ROC of each attack at log-spaced false-positive rates, beside the no-information band (a plot spec)."""
+    series, low, high, honest = {}, [], [], []
+    for attack, (members, others) in scores.items():
+        series[f"{attack} attack"] = [round(tpr_at_fpr(members, others, f)[0], 5) for f in PLOT_FPR]
+    members, others = next(iter(scores.values()))
+    for f in PLOT_FPR:
+        ref = tpr_null(len(members), len(others), f, level)
+        honest.append(round(ref.value, 5))
+        low.append(round(ref.low, 5))
+        high.append(round(ref.high, 5))
+    return {"plot": "lines", "title": "Membership inference: true-positive rate at low false-positive rates",
+            "description": f"share of training rows an attack flags when it may wrongly flag the given share of "
+                           f"holdout rows ({len(members)} each); honest: an attack with no information (TPR = FPR) "
+                           f"and its {level:.0%} band. Risk concentrates on the left.",
+            "x": [f"{f:.1%}".replace(".0%", "%") for f in PLOT_FPR], "series": {**series, "honest": honest},
+            "bands": {"honest": {"low": low, "high": high}}, "xlabel": "false-positive rate (log spaced)",
+            "ylabel": "true-positive rate"}
 
 
 def auc(members: np.ndarray, others: np.ndarray) -> float:

@@ -15,7 +15,6 @@ import numpy as np
 from scipy import stats
 
 from synthgate.gates.context import RunContext
-from synthgate.gates.privacy._common import LIST_CAP
 from synthgate.reference import compared_size, subsample
 from synthgate.verdict import Measurement, Reference, Rule, judge
 
@@ -32,18 +31,17 @@ def outlier_hit_rate(ctx: RunContext, rule: Rule, count: int) -> Measurement:
     chunks = max(n_syn // n, 1)
     chunk_of_row = np.full(n_syn, -1)
     chunk_of_row[rng.permutation(n_syn)[:chunks * n]] = np.repeat(np.arange(chunks), n)
-    syn_hits, syn_rows = _hits(ctx, "synthetic", outliers, radii, chunk_of_row, chunks)
+    syn_hits, pairs = _hits(ctx, "synthetic", outliers, radii, chunk_of_row, chunks)
+    ctx._cache[("privacy-outlier-pairs",)] = (pairs[0], outliers[pairs[1]])  # private: see private.py
     hold_of_row = np.full(n_hold, -1)
     hold_of_row[subsample(n_hold, n, rng)] = 0
     hold_hits, _ = _hits(ctx, "holdout", outliers, radii, hold_of_row, 1)
     value = float(syn_hits[:chunks].mean())
     reference = _binomial_band(int(hold_hits[0].sum()), len(outliers), ctx.policy.band, n)
-    positions = np.flatnonzero(syn_rows)
     details = {"outliers": len(outliers), "radius_share": RADIUS_SHARE, "compared_rows": n, "chunks": chunks,
                "outliers_hit_by_synthetic": int(syn_hits[chunks].sum()),
                "outliers_hit_by_holdout": int(hold_hits[0].sum()),
-               "synthetic_rows_on_outliers": {"count": int(len(positions)), "positions": positions[:LIST_CAP].tolist(),
-                                              "positions_truncated": len(positions) > LIST_CAP},
+               "synthetic_rows_on_outliers": int(len(np.unique(pairs[0]))),
                "isolation_distance": {"min": float(radii.min() / RADIUS_SHARE),
                                       "median": float(np.median(radii) / RADIUS_SHARE)}}
     return judge("privacy.outlier_hit_rate", value, reference, rule, n=len(outliers), details=details)
@@ -59,26 +57,28 @@ def most_isolated(ctx: RunContext, count: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _hits(ctx: RunContext, role: str, outliers: np.ndarray, radii: np.ndarray, group_of_row: np.ndarray,
-          groups: int) -> tuple[np.ndarray, np.ndarray]:
+          groups: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """hits[g, j]: some row of group g lies within radius j of outlier j; row g == groups: any row at all.
 
-    Also returns which rows of the table sit on some outlier. Exact float64 distances, in row blocks.
+    Also returns the (row, outlier number) pairs within radius. Exact float64 distances, in row blocks.
     """
     centers = ctx.encoded("real")[outliers].astype(np.float64)
     center_sq = (centers * centers).sum(axis=1)
     table = ctx.encoded(role)
     hits = np.zeros((groups + 1, len(outliers)), dtype=bool)
-    on_outlier = np.zeros(len(table), dtype=bool)
+    pair_rows, pair_outliers = [], []
     for start in range(0, len(table), _BLOCK):
         block = table[start:start + _BLOCK].astype(np.float64)
         squared = center_sq[:, None] + (block * block).sum(axis=1)[None, :] - 2.0 * centers @ block.T
         within = np.sqrt(np.maximum(squared, 0.0)) <= radii[:, None]
         which, rows = np.nonzero(within)
-        on_outlier[start + rows] = True
+        pair_rows.append(start + rows)
+        pair_outliers.append(which)
         hits[groups, which] = True
         grouped = group_of_row[start + rows] >= 0
         hits[group_of_row[start + rows][grouped], which[grouped]] = True
-    return hits, on_outlier
+    return hits, (np.concatenate(pair_rows or [np.zeros(0, np.int64)]).astype(np.int64),
+                  np.concatenate(pair_outliers or [np.zeros(0, np.int64)]).astype(np.int64))
 
 
 def _binomial_band(holdout_hits: int, m: int, level: float, n: int) -> Reference:

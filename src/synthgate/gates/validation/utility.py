@@ -61,7 +61,8 @@ class UtilityRuns:
         self.draws.setdefault((model, setting), []).append(draws)
 
     def mean(self, model: str, setting: str) -> float:
-        return float(np.nanmean(self.full[(model, setting)]))
+        values = np.asarray(self.full[(model, setting)], dtype=float)  # all NaN: e.g. AUC on one-class test rows
+        return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
 
     def pooled(self, model: str, setting: str, *, centred: bool = False) -> np.ndarray:
         """Bootstrap draws of every repeat, one row per repeat (centred on that repeat's full value)."""
@@ -187,6 +188,10 @@ def _gap(ctx: RunContext, runs: UtilityRuns, rule: Rule) -> Measurement:
 
 def _illusion(ctx: RunContext, runs: UtilityRuns, rule: Rule) -> Measurement:
     gaps = {m: runs.mean(m, "tsts") - runs.mean(m, "tstr") for m in runs.models}
+    if not np.isfinite(list(gaps.values())).any():  # a synthetic test set of one target class has no AUC
+        values = len(np.unique(design(ctx, runs.task, "synthetic").y))
+        return skipped(ILLUSION, f"not measurable: {runs.task.target} takes {values} distinct value(s) in synthetic, "
+                                 f"and {METRIC_NAMES[runs.task.metric]} on synthetic test rows needs two")
     honest = np.max([runs.pooled(m, "tsts", centred=True) - runs.pooled(m, "tstr", centred=True)
                      for m in runs.models], axis=0).ravel()
     worst = max(gaps, key=lambda m: gaps[m])
