@@ -44,6 +44,8 @@ def rate(frame, group_column, group):
 CALLS = {
     "copy_rows": lambda s, r, seed: defects.copy_rows(s, r, fraction=0.05, seed=seed),
     "near_copies": lambda s, r, seed: defects.near_copies(s, r, fraction=0.05, seed=seed),
+    "copy_unique_rows": lambda s, r, seed: defects.copy_unique_rows(s, r, fraction=0.05, seed=seed),
+    "change_one_category": lambda s, r, seed: defects.change_one_category(s, r, fraction=0.05, seed=seed),
     "memorise_outliers": lambda s, r, seed: defects.memorise_outliers(s, r, count=10, seed=seed),
     "drop_category": lambda s, r, seed: defects.drop_category(s, column="race", category="Black", seed=seed),
     "drop_category_nan": lambda s, r, seed: defects.drop_category(s, column="workclass", category=np.nan, seed=seed),
@@ -118,6 +120,32 @@ def test_near_copies_move_small_integer_rows():
     near = defects.near_copies(synthetic, real, fraction=0.3, seed=0)
     assert near["c"].ne("z").sum() == 30
     assert near["a"].between(0, 3).all() and near["a"].dtype == np.int64
+
+
+def test_copy_unique_rows_copies_records_that_occur_once(adult):
+    real, synthetic = adult
+    doubled = pd.concat([real, real.iloc[:1500]], ignore_index=True)  # the first 1,500 records now occur twice
+    out = defects.copy_unique_rows(synthetic, doubled, fraction=0.05, seed=1)
+    planted = out[~hashes(out).isin(set(hashes(synthetic)))]
+    assert len(planted) == 100
+    assert not hashes(planted).isin(set(hashes(real.iloc[:1500]))).any()
+    with pytest.raises(ValueError, match="unique records"):
+        defects.copy_unique_rows(synthetic, real.iloc[:10], fraction=0.05, seed=1)
+
+
+def test_change_one_category_moves_exactly_one_categorical_value(adult):
+    real, synthetic = adult
+    out = defects.change_one_category(synthetic, real, fraction=0.05, seed=3)
+    changed = (hashes(out) != hashes(synthetic)).to_numpy()
+    assert changed.sum() == 100 and copies_of(out, real) == 0
+    numeric = [c for c in real.columns if real[c].dtype != object]
+    categorical = [c for c in real.columns if real[c].dtype == object]
+    assert hashes(out[numeric])[changed].isin(set(hashes(real[numeric]))).all()
+    rows = out[changed].reset_index(drop=True).fillna({c: "<NA>" for c in categorical})
+    known = real.fillna({c: "<NA>" for c in categorical})
+    best = [int((rows.loc[i, categorical] != known[categorical]).sum(axis=1)
+                [(known[numeric] == rows.loc[i, numeric]).all(axis=1)].min()) for i in range(10)]
+    assert best == [1] * 10  # one category away from the real row with the same numbers
 
 
 def test_isolated_rows_match_brute_force_and_skip_duplicates(adult):

@@ -8,6 +8,12 @@ defect          gate        what is planted (``synthgate.defects`` function)
 ==============  ==========  ===================================================================================
 copies          privacy     2 % of synthetic rows replaced by verbatim copies of random training rows
                             (``copy_rows(fraction=0.02)``)
+unique_copies   privacy     1 % of synthetic rows replaced by copies of records unique in train + holdout
+                            (``copy_unique_rows(fraction=0.01)``)
+near_numbers    privacy     2 % training rows with numbers moved by N(0, 0.025 SD), categories exact
+                            (``near_copies(fraction=0.02, noise=0.025)``)
+near_category   privacy     2 % training rows with one category changed, numbers exact (``change_one_category``)
+identifier_reuse privacy    a record-ID column on every table, 1 % of synthetic rows carry a training ID
 outcome_shift   bias        the positive-outcome rate of one group moved down 10 points, the overall rate kept
                             (``skew_outcome``; the group: the first sensitive attribute's group with the
                             highest rate; a group below 10 % loses all its positives, and the record says so)
@@ -53,6 +59,37 @@ def defect_seed(seed: int, defect: str, dataset: str) -> int:
 def _copies(tables: Tables, source: Source, modes, seed: int) -> tuple[Tables, dict]:
     out = defects.copy_rows(tables["synthetic"], tables["real"], fraction=COPY_FRACTION, seed=seed)
     return {**tables, "synthetic": out}, {"copied_rows": round(COPY_FRACTION * len(out))}
+
+
+def _unique_copies(tables: Tables, source: Source, modes, seed: int) -> tuple[Tables, dict]:
+    out = defects.copy_unique_rows(tables["synthetic"], tables["real"], fraction=UNIQUE_FRACTION, seed=seed,
+                                   others=tables["holdout"])
+    return {**tables, "synthetic": out}, {"copied_rows": round(UNIQUE_FRACTION * len(out))}
+
+
+def _near_numbers(tables: Tables, source: Source, modes, seed: int) -> tuple[Tables, dict]:
+    out = defects.near_copies(tables["synthetic"], tables["real"], fraction=NEAR_FRACTION, noise=NEAR_NOISE,
+                              seed=seed)
+    return {**tables, "synthetic": out}, {"near_rows": round(NEAR_FRACTION * len(out)), "noise_sd": NEAR_NOISE}
+
+
+def _near_category(tables: Tables, source: Source, modes, seed: int) -> tuple[Tables, dict]:
+    out = defects.change_one_category(tables["synthetic"], tables["real"], fraction=NEAR_FRACTION, seed=seed)
+    return {**tables, "synthetic": out}, {"near_rows": round(NEAR_FRACTION * len(out))}
+
+
+def _identifier_reuse(tables: Tables, source: Source, modes, seed: int) -> tuple[Tables, dict]:
+    """A record-ID column on every table (distinct per role), 1 % of synthetic rows carrying training IDs."""
+    rng = np.random.default_rng(seed)
+    out = {role: None if table is None else table.assign(record_id=[f"{role[0]}{i:07d}" for i in range(len(table))])
+           for role, table in tables.items()}
+    synthetic = out["synthetic"]
+    count = round(ID_FRACTION * len(synthetic))
+    rows = rng.choice(len(synthetic), size=count, replace=False)
+    ids = synthetic["record_id"].to_numpy(copy=True)
+    ids[rows] = out["real"]["record_id"].to_numpy()[rng.choice(len(out["real"]), size=count, replace=False)]
+    out["synthetic"] = synthetic.assign(record_id=ids)
+    return out, {"reused_ids": count}
 
 
 def _outcome_shift(tables: Tables, source: Source, modes, seed: int) -> tuple[Tables, dict]:
@@ -108,12 +145,26 @@ def _rates(frame: pd.DataFrame, column: str, meta: dict) -> dict:
 
 
 COPY_FRACTION = 0.02
+UNIQUE_FRACTION = 0.01
+NEAR_FRACTION = 0.02
+NEAR_NOISE = 0.025  # Gaussian SD in real SDs: 95 % of moved values within 5 % of an SD (issue 13, item 3)
+ID_FRACTION = 0.01
 OUTCOME_SHIFT = 0.10
 DRIFT_SIGMA = 0.2
 
 DEFECTS = {d.name: d for d in (
     Defect("copies", "privacy", "2 % of synthetic rows are verbatim copies of random training rows",
            _copies, ("adult", "german", "census"), {"fraction": COPY_FRACTION}),
+    Defect("unique_copies", "privacy", "1 % of synthetic rows are copies of records unique in train + holdout",
+           _unique_copies, ("adult", "german", "census"), {"fraction": UNIQUE_FRACTION}),
+    Defect("near_numbers", "privacy", "2 % of synthetic rows are training rows with numbers moved by "
+           "N(0, 0.025 SD), categories exact", _near_numbers, ("adult", "german", "census"),
+           {"fraction": NEAR_FRACTION, "noise": NEAR_NOISE}),
+    Defect("near_category", "privacy", "2 % of synthetic rows are training rows with one category changed, "
+           "numbers exact", _near_category, ("adult", "german", "census"), {"fraction": NEAR_FRACTION}),
+    Defect("identifier_reuse", "privacy", "a record-ID column added to every table; 1 % of synthetic rows "
+           "carry a training row's ID", _identifier_reuse, ("adult", "german", "census"),
+           {"fraction": ID_FRACTION}),
     Defect("outcome_shift", "bias", "one group's positive-outcome rate moved 10 points down, overall rate kept",
            _outcome_shift, ("adult", "german", "census"), {"points": OUTCOME_SHIFT}),
     Defect("mode_drop", "coverage", "1 of 10 Gaussian modes dropped, the rest resampled to size",

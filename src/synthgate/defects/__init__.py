@@ -5,7 +5,7 @@ inputs, takes a keyword ``seed`` and gives the same output for the same seed, ke
 columns and dtypes of the damaged table and, unless stated, its number of rows. Impossible
 arguments raise ValueError.
 
-privacy    copy_rows, near_copies, memorise_outliers, isolated_rows
+privacy    copy_rows, copy_unique_rows, change_one_category, near_copies, memorise_outliers, isolated_rows
 coverage   drop_category, drop_modes, drop_clusters, shrink_spread, truncate_tails
 fairness   skew_outcome, underrepresent
 recursion  regenerate
@@ -15,11 +15,13 @@ drift      shift_column, change_category_mix
 from synthgate.defects.coverage import drop_category, drop_clusters, drop_modes, shrink_spread, truncate_tails
 from synthgate.defects.drift import change_category_mix, shift_column
 from synthgate.defects.fairness import skew_outcome, underrepresent
-from synthgate.defects.privacy import copy_rows, isolated_rows, memorise_outliers, near_copies
+from synthgate.defects.privacy import (
+    change_one_category, copy_rows, copy_unique_rows, isolated_rows, memorise_outliers, near_copies,
+)
 from synthgate.defects.recursion import regenerate
 
 __all__ = [
-    "change_category_mix", "copy_rows", "drop_category", "drop_clusters", "drop_modes", "isolated_rows",
+    "change_category_mix", "change_one_category", "copy_rows", "copy_unique_rows", "drop_category", "drop_clusters", "drop_modes", "isolated_rows",
     "memorise_outliers", "near_copies", "regenerate", "shift_column", "shrink_spread", "skew_outcome",
     "truncate_tails", "underrepresent",
 ]

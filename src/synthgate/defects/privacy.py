@@ -71,6 +71,58 @@ def near_copies(synthetic: pd.DataFrame, real: pd.DataFrame, *, fraction: float,
     return out
 
 
+def copy_unique_rows(synthetic: pd.DataFrame, real: pd.DataFrame, *, fraction: float, seed: int,
+                     others: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Like :func:`copy_rows`, but the donors are real rows whose whole record occurs once in ``real``
+    (and not at all in ``others``, e.g. the holdout): the people a copy exposes.
+
+    Raises ValueError when ``real`` has fewer such rows than copies asked for.
+    """
+    check_frame(synthetic, "synthetic")
+    pool = real if others is None else pd.concat([real, others], ignore_index=True)
+    once = ~pool.duplicated(keep=False).to_numpy()[:len(real)]
+    unique = np.flatnonzero(once)
+    rng = make_rng(seed)
+    count = round(fraction * len(synthetic))
+    check_share(fraction, "fraction")
+    if count > len(unique):
+        raise ValueError(f"fraction={fraction} asks for {count} copies of unique records but real has only "
+                         f"{len(unique)}.")
+    positions = rng.choice(len(synthetic), size=count, replace=False)
+    donors = unique[rng.choice(len(unique), size=count, replace=False)]
+    return replace_rows(synthetic, positions, real, donors)
+
+
+def change_one_category(synthetic: pd.DataFrame, real: pd.DataFrame, *, fraction: float,
+                        seed: int) -> pd.DataFrame:
+    """Like :func:`copy_rows`, but each copied row has one categorical value (a random column with at
+    least two categories in ``real``) changed to another category of that column; numbers stay exact."""
+    rng = make_rng(seed)
+    positions, donors = _pick_copies(synthetic, real, fraction, rng)
+    out = replace_rows(synthetic, positions, real, donors)
+    categorical = [c for c in real.columns if c not in numeric_columns(real) and real[c].nunique() >= 2]
+    if len(positions) == 0 or not categorical:
+        return out
+    levels = {c: real[c].dropna().unique() for c in categorical}
+    chosen = rng.choice(len(categorical), size=len(positions))
+    for j, name in enumerate(categorical):
+        rows = positions[chosen == j]
+        if len(rows) == 0:
+            continue
+        column = out[name].copy()
+        current = column.iloc[rows].to_numpy()
+        options = levels[name]
+        picks = options[rng.integers(len(options) - 1, size=len(rows))]
+        # skip the row's own category: draw from the other len-1 levels
+        same = picks == current
+        picks[same] = options[-1]
+        still = picks == current
+        picks[still] = options[0] if len(options) > 1 else picks[still]
+        column.iloc[rows] = picks
+        out[name] = column.astype(synthetic[name].dtype)
+    return out
+
+
 def memorise_outliers(synthetic: pd.DataFrame, real: pd.DataFrame, *, count: int = 20, seed: int) -> pd.DataFrame:
     """Put verbatim copies of the ``count`` most isolated real rows in place of random synthetic rows.
 
