@@ -39,9 +39,13 @@ NEAR = "validation.test_set_near_machine_rows"
 OVERLAP = "validation.test_train_overlap"
 
 RULES = {
-    MACHINE: Rule("higher", 0.001, 0.005, description="share of test rows equal to a registered machine row"),
+    # max_noise 0.03: if 3 % of test rows leaked and were all scored right, an 80 %-accurate model gains 0.6
+    # points, under the 1.3-point noise of a 1,000-row test set; on data with natural duplicates (census-income:
+    # 8 % of rows) a smaller band is out of reach at that size, and the run would always be inconclusive.
+    MACHINE: Rule("higher", 0.001, 0.005, max_noise=0.03,
+                  description="share of test rows equal to a registered machine row"),
     NEAR: Rule("higher", 0.01, 0.03, description="share of test rows near (not equal to) a registered machine row"),
-    OVERLAP: Rule("higher", 0.001, 0.005, description="share of test rows equal to a training row"),
+    OVERLAP: Rule("higher", 0.001, 0.005, max_noise=0.03, description="share of test rows equal to a training row"),
 }
 #: The origin is a rule, not a noise band: 1 (machine-made or unproven) against an honest 0.
 ORIGIN_RULE = Rule("higher", 0.0, 0.0, description="the test set is machine-made (1) or human data (0)")
