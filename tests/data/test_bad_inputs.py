@@ -93,6 +93,15 @@ def test_a_few_unseen_categories_are_natural_and_encoded_as_unseen():
     assert (context.encoding.codes(context.tables.synthetic, "city")[:2] == -1).all()
 
 
+def test_a_category_the_holdout_has_is_real_even_when_the_training_sample_lacks_it():
+    """Calibration on German credit: an independent real sample was refused because 2 % of its rows held a
+    purpose ('A48') that the 300-row real table happened to lack; the holdout had it."""
+    holdout = frame(seed=2).assign(city=lambda f: f.city.where(f.index > 5, "atlantis"))
+    synthetic = frame().assign(city=lambda f: f.city.where(f.index > 30, "atlantis"))
+    context = ctx(holdout=holdout, synthetic=synthetic)
+    assert len(context.tables.synthetic) == len(synthetic)
+
+
 def test_huge_cardinality():
     rng = np.random.default_rng(0)
     tables = [frame(seed=s).assign(code=rng.integers(0, 150, 300).astype(str)) for s in (1, 2, 3)]
