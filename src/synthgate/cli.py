@@ -78,14 +78,21 @@ def check(real: Path = typer.Option(..., help="The generator's training data (CS
           sep: Optional[str] = typer.Option(None, help="CSV delimiter of every CSV input, e.g. ';' or 'tab' "
                                                        "(default: ',', tab for .tsv; a ';' file is detected)."),
           encoding: Optional[str] = typer.Option(None, help="Text encoding of every CSV input, e.g. latin-1 "
-                                                            "(default: UTF-8).")) -> None:
+                                                            "(default: UTF-8)."),
+          junit_xml: Optional[Path] = typer.Option(None, "--junit-xml", help="Also write a JUnit XML test report "
+                                                   "here: one test suite per gate, one test case per "
+                                                   "measurement.")) -> None:
     """Run every gate. Exit 0 when no gate fails CI; 1 when a gate is at or above --fail-on, errored, or is
-    inconclusive while the policy's fail_on_inconclusive lists it (default: privacy); 2 on bad input or policy."""
+    inconclusive while the policy's fail_on_inconclusive lists it (default: privacy); 2 on bad input or policy.
+    Under GitHub Actions (GITHUB_ACTIONS=true) it also prints an ::error / ::warning annotation per failing or
+    warning measurement."""
     from synthgate.policy import load_policy
     from synthgate.report import write_report
     from synthgate.run import check as run_check
 
     check_out_folder(out)
+    if junit_xml is not None:
+        check_out_file(junit_xml, "--junit-xml")
     real, holdout, synthetic, fresh = table_files((real, holdout, synthetic, fresh), sep=sep, encoding=encoding)
     loaded = load_policy(policy)
     with RichProgress(console) as progress:
@@ -95,7 +102,10 @@ def check(real: Path = typer.Option(..., help="The generator's training data (CS
     if ledger or loaded.ledger:
         _record_check(result, ledger or loaded.ledger, metadata)
     print_summary(result)
+    print_github_annotations(result, fail_on)
     console.print(f"wrote {json_path} and {html_path}")
+    if junit_xml is not None:
+        write_junit_xml(result, junit_xml, fail_on)
     from synthgate.report import private_path
     if private_path(out).is_file():
         console.print(f"[bold]wrote {escape(str(private_path(out)))}[/bold]: SENSITIVE, positions of synthetic rows that copy a "
@@ -227,6 +237,23 @@ def print_summary(result) -> None:
     console.print(table)
     for note in result.notes:
         console.print(f"[dim]note: {note}[/dim]")
+
+
+def print_github_annotations(result, fail_on: Optional[Verdict] = None) -> None:
+    """GitHub Actions turns these stdout lines into annotations; printed without rich, which would wrap them."""
+    from synthgate.report.annotations import github_annotations, running_in_github_actions
+
+    if running_in_github_actions():
+        for line in github_annotations(result, fail_on):
+            print(line, flush=True)
+
+
+def write_junit_xml(result, path: Path, fail_on: Optional[Verdict] = None) -> None:
+    from synthgate.report.junit import junit_xml
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(junit_xml(result, fail_on=fail_on), encoding="utf-8")
+    console.print(f"wrote {escape(str(path))}", soft_wrap=True)
 
 
 def print_outcome(result, fail_on: Optional[Verdict] = None) -> int:

@@ -65,6 +65,20 @@ class CheckResult:
             raise GateFailed(self)
         return self
 
+    def to_frame(self) -> Any:
+        """A pandas DataFrame, one row per measurement: gate, measurement, verdict, value, the honest reference
+        (reference, low, high, method), n, fail_excess, excess, min_detectable, reason. A skipped or crashed
+        gate gets one row. See ``synthgate.report.notebook.result_frame``."""
+        from synthgate.report.notebook import result_frame  # lazily: the report imports this module
+
+        return result_frame(self)
+
+    def _repr_html_(self) -> str:
+        """A compact verdict table for Jupyter: gate verdicts, then every measurement."""
+        from synthgate.report.notebook import result_html
+
+        return result_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {"schema_version": self.schema_version, "verdict": self.verdict.value, "seed": self.seed,
                 "created": self.created, "versions": self.versions, "inputs": self.inputs,

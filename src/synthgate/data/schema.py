@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
+from synthgate.data.sdv import from_sdv, is_sdv_metadata
 from synthgate.errors import InputError
 
 #: A string column whose rows are at least this unique is an identifier / free text, not a category.
@@ -56,6 +57,11 @@ class Metadata(BaseModel):
     columns: dict[str, Kind] = Field(default_factory=dict)
     nullable: list[str] = Field(default_factory=list)
     generator: Generator = Field(default_factory=Generator)
+    _notes: tuple[str, ...] = PrivateAttr(default=())  # how the file was read (e.g. translated from SDV)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self._notes
 
     @field_validator("sensitive", mode="before")
     @classmethod
@@ -78,13 +84,16 @@ def load_metadata(source: str | Path | dict | Metadata | None) -> Metadata:
         except (ValueError, yaml.YAMLError) as err:
             raise InputError(f"metadata file {str(path)!r} is not valid JSON/YAML ({err}).",
                              fix="Fix its syntax.") from None
+    data, notes = from_sdv(data) if is_sdv_metadata(data) else (data, [])
     try:
-        return Metadata.model_validate(data or {})
+        metadata = Metadata.model_validate(data or {})
     except ValidationError as err:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
         raise InputError(f"metadata does not validate: {problems}.",
                          fix="Allowed keys: target, positive, sensitive, columns (name: kind), nullable, "
                              "generator {name, kind, dp_epsilon, created}.") from None
+    metadata._notes = tuple(notes)
+    return metadata
 
 
 def _read_text(path: Path) -> str:

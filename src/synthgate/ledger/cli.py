@@ -206,6 +206,37 @@ def _step_label(step) -> str:
     return text
 
 
+class ExportFormat(str, Enum):
+    """Formats of ``synthgate ledger export``."""
+
+    prov_json = "prov-json"
+
+
+@ledger_app.command()
+@_friendly
+def export(ledger: LedgerOption = None,
+           export_format: Annotated[ExportFormat, typer.Option(
+               "--format", help="prov-json: W3C PROV-JSON (no row fingerprints, keys or row values).")
+           ] = ExportFormat.prov_json,
+           out: Annotated[Path | None, typer.Option(help="File to write (default: standard output).")] = None
+           ) -> None:
+    """Write the ledger's lineage (datasets, generators, training) for other provenance tools."""
+    from synthgate.cli import check_out_file
+    from synthgate.ledger.prov import prov_document
+
+    if out is not None:
+        check_out_file(out)
+    with Ledger.open(ledger, create=False) as store:
+        document = prov_document(store)
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    out.write_text(text, encoding="utf-8")
+    console.print(f"wrote {escape(str(out))}: {len(document.get('entity', {}))} datasets, "
+                  f"{len(document.get('agent', {}))} generators (PROV-JSON)", highlight=False)
+
+
 @_friendly
 def scan_command(corpus: Annotated[Path, typer.Argument(help="CSV or Parquet table to scan.")],
                  ledger: LedgerOption = None,

@@ -82,9 +82,25 @@ def _sqlite_on_connect(dbapi_connection, _record) -> None:
     try:
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _switch_to_wal(cursor)
     finally:
         cursor.close()
+
+
+def _switch_to_wal(cursor, attempts: int = 100) -> None:
+    """Switching a new file to WAL needs an exclusive lock, and SQLite may answer "database is locked" at
+    once, without its busy handler, while another process is creating the same ledger: retry for ~10 s."""
+    import sqlite3
+    import time
+
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or attempt == attempts - 1:
+                raise
+            time.sleep(0.1)
 
 
 def _sqlite_begin(conn: Connection) -> None:
