@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 import typer
 
+from synthgate.ledger.cli import EncodingOption, SepOption
 from synthgate.verdict import Verdict
 
 
@@ -29,7 +30,8 @@ def revalidate_command(
         out: Path = typer.Option(Path("synthgate-revalidate"), help="Folder for report.json and report.html."),
         fail_on: Optional[Verdict] = typer.Option(None, help="Least severe verdict that exits 1 "
                                                              "(default: the policy's, 'fail')."),
-        seed: Optional[int] = typer.Option(None, help="Seed (default: the policy's, 0).")) -> None:
+        seed: Optional[int] = typer.Option(None, help="Seed (default: the policy's, 0)."),
+        sep: SepOption = None, encoding: EncodingOption = None) -> None:
     """Re-judge a generator's synthetic data against today's real data; record the run in the ledger.
 
     Runs fidelity, bias, coverage and drift; privacy, provenance and validation are left out (they need the
@@ -37,11 +39,12 @@ def revalidate_command(
     the synthetic data no longer matches today's real data, 0 when it does (a passing revalidation restarts
     the generator's age clock), 2 on bad input.
     """
-    from synthgate.cli import RichProgress, check_out_folder, console, print_summary
+    from synthgate.cli import RichProgress, check_out_folder, console, print_summary, table_files
     from synthgate.history import revalidate
     from synthgate.policy import load_policy
 
     check_out_folder(out)
+    fresh, synthetic = table_files((fresh, synthetic), sep=sep, encoding=encoding)
     loaded = load_policy(policy)
     with RichProgress(console) as progress:
         done = revalidate(_generator_ref(generator), fresh, synthetic, ledger=ledger, metadata=metadata,

@@ -6,6 +6,7 @@ same way; see ``synthgate.reference.resplits``):
 - ``fidelity.tvd_max``: worst total-variation distance of a categorical column (R6 noise floor);
 - ``fidelity.pair_tvd_max``: worst TVD of a pair's joint distribution (numericals binned at real deciles);
 - ``fidelity.corr_gap``: largest absolute difference of a Pearson correlation between numerical columns.
+Each also says in rows how close it is: ``details["equivalent_real_rows"]`` (``fidelity_units``).
 Passes: an independent real sample as "synthetic". Fails: ``defects.shift_column`` by a fraction of a std on one column.
 """
 
@@ -15,14 +16,22 @@ from itertools import combinations
 from typing import Iterable
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from synthgate.data import numeric_values
 from synthgate.gates.base import Gate
 from synthgate.gates.context import RunContext
+from synthgate.gates.fidelity_units import PURPOSE, HonestCurve, honest_curve
 from synthgate.reference import POOLED_METHOD, Resplit, band, resplits, subsample
 from synthgate.verdict import Measurement, Rule, judge, skipped
 
 BINS = 10
+
+
+class FidelitySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    equivalent_rows: bool = Field(True, description="also say how many independent real rows would be as close "
+                                                     "to real (extra honest draws at smaller sizes)")
 
 
 class FidelityGate(Gate):
@@ -34,6 +43,7 @@ class FidelityGate(Gate):
         "fidelity.pair_tvd_max": Rule("higher", 0.02, 0.05, description="worst column-pair joint TVD"),
         "fidelity.corr_gap": Rule("higher", 0.03, 0.08, description="largest numerical correlation difference"),
     }
+    Settings = FidelitySettings
 
     def measure(self, ctx: RunContext) -> Iterable[Measurement]:
         columns = _ColumnData.of(ctx)
@@ -45,6 +55,7 @@ class FidelityGate(Gate):
         for i, split in enumerate(splits):
             ctx.progress("fidelity: honest references", i, len(splits))
             draws.append(columns.honest_statistics(split))
+        curve = self._honest_curve(ctx, columns, n)
         for key, names in columns.groups().items():
             mid = f"fidelity.{key}"
             if not names:
@@ -61,7 +72,15 @@ class FidelityGate(Gate):
             details = {"worst": worst_item, "columns": {
                 "plot": "reference", "title": f"{self.rules[mid].description}: each item vs its honest band",
                 "items": items}}
+            if curve is not None:
+                details["equivalent_real_rows"] = curve.equivalent_rows(key, float(per_item.max()), reference.value)
             yield judge(mid, float(per_item.max()), reference, self.rule(ctx, mid), n=n, details=details)
+
+    def _honest_curve(self, ctx: RunContext, columns: "_ColumnData", n: int) -> HonestCurve | None:
+        if not self.settings(ctx).equivalent_rows:
+            return None
+        return honest_curve(columns.honest_statistics, len(ctx.tables.real), len(ctx.tables.holdout), n,
+                            ctx.rng(PURPOSE), lambda i, total: ctx.progress("fidelity: equivalent rows", i, total))
 
     def report_details(self, ctx: RunContext, measurements: tuple[Measurement, ...]) -> dict:
         return {"marginals": _ColumnData.of(ctx).marginals(ctx)}

@@ -21,7 +21,7 @@ from synthgate.errors import InputError, LedgerError
 from synthgate.ledger.queries import now_utc
 from synthgate.ledger.store import Ledger
 
-__all__ = ["ledger_app", "scan_command"]
+__all__ = ["EncodingOption", "SepOption", "ledger_app", "scan_command"]
 
 ledger_app = typer.Typer(name="ledger", no_args_is_help=True,
                          help="The provenance ledger: which data is human- or machine-made, and from what.")
@@ -39,6 +39,11 @@ class OriginChoice(str, Enum):
 
 LedgerOption = Annotated[str | None, typer.Option(
     "--ledger", help="Ledger file or SQLAlchemy URL (default: $SYNTHGATE_LEDGER, else ./synthgate-ledger.sqlite).")]
+# The same --sep / --encoding as 'synthgate check', read by the same loader.
+SepOption = Annotated[str | None, typer.Option(
+    help="CSV delimiter of every CSV input, e.g. ';' or 'tab' (default: ',', tab for .tsv; a ';' file is detected).")]
+EncodingOption = Annotated[str | None, typer.Option(
+    help="Text encoding of every CSV input, e.g. latin-1 (default: UTF-8).")]
 
 
 def _friendly(command):
@@ -57,15 +62,16 @@ def _ref(text: str) -> int | str:
     return int(text) if text.strip().isdigit() else text
 
 
-def _read(path: Path) -> pd.DataFrame:
+def _read(path: Path, sep: str | None = None, encoding: str | None = None) -> pd.DataFrame:
     try:
         from synthgate.data import load_table
+        from synthgate.data.load import TableFile
     except ImportError:  # the shared loader is optional for the ledger
-        return _read_local(path)
-    return load_table(path, name=path.name)
+        return _read_local(path, sep, encoding)
+    return load_table(TableFile(path, sep=sep, encoding=encoding), name=path.name)
 
 
-def _read_local(path: Path) -> pd.DataFrame:
+def _read_local(path: Path, sep: str | None = None, encoding: str | None = None) -> pd.DataFrame:
     if not path.is_file():
         raise InputError(f"file {str(path)!r} does not exist.", fix="Check the path.")
     suffix = path.suffix.lower()
@@ -74,7 +80,8 @@ def _read_local(path: Path) -> pd.DataFrame:
     try:
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path)
-        return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",", low_memory=False)
+        default = "\t" if suffix == ".tsv" else ","
+        return pd.read_csv(path, sep=sep or default, encoding=encoding, low_memory=False)
     except Exception as err:  # the parser's own message is the useful part
         raise InputError(f"cannot read {path.name!r}: {err}.", fix="Check the file's format.") from None
 
@@ -86,9 +93,9 @@ def register(file: Annotated[Path, typer.Argument(help="CSV or Parquet table.")]
              name: Annotated[str | None, typer.Option(help="Label (default: the file name).")] = None,
              generator: Annotated[str | None, typer.Option(help="Id or name of the generator that made it.")] = None,
              note: Annotated[str | None, typer.Option(help="Free text kept with the record.")] = None,
-             ledger: LedgerOption = None) -> None:
+             ledger: LedgerOption = None, sep: SepOption = None, encoding: EncodingOption = None) -> None:
     """Register a table and fingerprints of all its rows (re-registering the same content is a no-op)."""
-    frame = _read(file)
+    frame = _read(file, sep, encoding)
     with Ledger.open(ledger) as store:
         record = store.register_dataset(frame, name=name or file.stem, origin=origin.value,
                                         generator_id=None if generator is None else _ref(generator), note=note)
@@ -243,10 +250,10 @@ def scan_command(corpus: Annotated[Path, typer.Argument(help="CSV or Parquet tab
                  fail_on_match: Annotated[bool, typer.Option(
                      help="Exit 1 when registered machine rows are found beyond what chance alone gives.")] = False,
                  json_out: Annotated[Path | None, typer.Option(
-                     "--json", help="Also write the counts, chance and coverage to this JSON file (for CI).")] = None
-                 ) -> None:
+                     "--json", help="Also write the counts, chance and coverage to this JSON file (for CI).")] = None,
+                 sep: SepOption = None, encoding: EncodingOption = None) -> None:
     """Find rows of a corpus that are registered machine rows, exactly or near, beside what chance gives."""
-    frame = _read(corpus)
+    frame = _read(corpus, sep, encoding)
     with Ledger.open(ledger, create=False) as store:
         result = store.scan(frame)
         datasets = {d.id: d for d in store.datasets()}

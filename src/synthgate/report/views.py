@@ -22,6 +22,8 @@ from synthgate.result import CheckResult
 from synthgate.verdict import Measurement, Verdict
 
 SURFACE_GATES = ("fidelity",)
+#: ``Measurement.details`` key of a measurement in the user's units: equivalent independent real rows
+UNITS_KEY = "equivalent_real_rows"
 
 VERDICT_MEANING = {
     Verdict.PASS: "Safe to use under this policy: every judged gate passes.",
@@ -71,6 +73,7 @@ class MeasurementView:
     groups: list[PlotGroup]
     loose: list[Plot]
     undrawn: list[str]
+    units: str = ""
 
     @property
     def has_value(self) -> bool:
@@ -132,7 +135,8 @@ class ReportView:
 
 
 def build_view(result: CheckResult, ids: Ids, *, prefix: str = "") -> ReportView:
-    gates = [_gate_view(g, ids, prefix) for g in result.gates]
+    synthetic_rows = ((result.inputs or {}).get("synthetic") or {}).get("rows")
+    gates = [_gate_view(g, ids, prefix, synthetic_rows) for g in result.gates]
     lead, parts, lesson = headline_parts(result, prefix)
     verdict = result.verdict if result.gates else Verdict.SKIPPED
     return ReportView(result, prefix, verdict.value, VERDICT_MEANING[verdict], lead, parts, lesson, gates,
@@ -238,10 +242,10 @@ def _anchor(prefix: str, *parts: str) -> str:
     return "-".join(slug(p) for p in ((prefix,) if prefix else ()) + ("gate",) + parts)
 
 
-def _gate_view(g: GateResult, ids: Ids, prefix: str) -> GateView:
+def _gate_view(g: GateResult, ids: Ids, prefix: str, synthetic_rows: Any = None) -> GateView:
     found = find_specs(g.details)
     title = getattr(g, "title", "") or ""
-    measurements = [_measurement_view(m, ids, prefix) for m in g.measurements]
+    measurements = [_measurement_view(m, ids, prefix, synthetic_rows) for m in g.measurements]
     return GateView(g, _anchor(prefix, g.gate), title, measurements, *_draw_groups(found.groups, ids),
                     found.facts, found.undrawn)
 
@@ -270,15 +274,39 @@ def _limits(m: Measurement) -> tuple[str, dict[str, float]]:
             {"limit": ref.high + t, "limit_low": ref.low - t})
 
 
-def _measurement_view(m: Measurement, ids: Ids, prefix: str) -> MeasurementView:
+def _measurement_view(m: Measurement, ids: Ids, prefix: str, synthetic_rows: Any = None) -> MeasurementView:
     limit_text, limits = _limits(m)
     glyph = None
     if _judged(m):
         glyph = position_glyph({"value": m.value, "reference": m.reference.value, "low": m.reference.low,
                                 "high": m.reference.high, "verdict": m.verdict.value, **limits})
-    found = find_specs(m.details)
+    details = m.details if isinstance(m.details, dict) else {}
+    found = find_specs({k: v for k, v in details.items() if k != UNITS_KEY})
+    units = units_sentence(details.get(UNITS_KEY), m.n, synthetic_rows)
     return MeasurementView(m, _anchor(prefix, m.gate, m.id), limit_text, glyph, found.facts,
-                           *_draw_groups(found.groups, ids), found.undrawn)
+                           *_draw_groups(found.groups, ids), found.undrawn, units)
+
+
+def units_sentence(units: Any, n: int, synthetic_rows: Any = None) -> str:
+    """The measurement in rows: how large an independent real sample would be as close to real."""
+    if not isinstance(units, dict) or not isinstance(units.get("rows"), int):
+        return ""
+    rows, bound = units["rows"], units.get("bound")
+    if isinstance(synthetic_rows, int) and synthetic_rows > n > 0:
+        table = f"compared on {n:,} of the synthetic table's {synthetic_rows:,} rows"
+    else:
+        table = f"the synthetic table has {(synthetic_rows if isinstance(synthetic_rows, int) else n):,}"
+    if bound == "at_least":
+        return f"As close to real as an independent real sample of {rows:,} rows or more ({table})."
+    if bound == "below":
+        return (f"Further from real than an independent real sample of {rows:,} rows, the smallest size "
+                f"measured ({table}).")
+    return f"As close to real as an independent real sample of about {_about(rows):,} rows ({table})."
+
+
+def _about(rows: int) -> int:
+    """Two significant digits: the inverted curve is no more precise than that."""
+    return int(float(f"{rows:.2g}")) if rows >= 100 else rows
 
 
 # --- header ---------------------------------------------------------------------------------------------
