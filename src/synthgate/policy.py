@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from synthgate.errors import PolicyError
+from synthgate.textfiles import utf8_text
 from synthgate.verdict import Rule, Verdict
 
 
@@ -190,15 +191,8 @@ def _read(path: Path) -> Any:
 
 
 def _decoded(path: Path) -> str:
-    """UTF-8, as TOML requires (a byte-order mark is skipped); anything else is refused with the bad byte's line."""
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[:err.start].count(b"\n") + 1
-        raise PolicyError(f"policy file {path.name!r} is not UTF-8 text (byte 0x{data[err.start]:02x} on line {line} "
-                          "cannot be decoded; Latin-1 or cp1252, perhaps). Save it as UTF-8 (e.g. iconv -f latin1 "
-                          f"-t utf-8 {path.name} > fixed{path.suffix}).") from None
+    """UTF-8, as TOML requires; anything else is refused with the bad byte's line."""
+    return utf8_text(path, "policy file", lambda problem, fix: PolicyError(f"{problem} {fix}"))
 
 
 def _problems(err: ValidationError) -> str:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from synthgate.data.sdv import from_sdv, is_sdv_metadata
 from synthgate.errors import InputError
+from synthgate.textfiles import utf8_text
 
 #: A string column whose rows are at least this unique is an identifier / free text, not a category.
 IDENTIFIER_UNIQUE_SHARE = 0.95
@@ -102,14 +103,7 @@ def _read_text(path: Path) -> str:
         raise InputError(f"metadata path {str(path)!r} is a folder.", fix="Pass the YAML or JSON file itself.")
     if not path.is_file():
         raise InputError(f"metadata file {str(path)!r} does not exist.", fix="Check the path of --metadata.")
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data[:err.start].count(b"\n") + 1
-        raise InputError(f"metadata file {str(path)!r} is not UTF-8 text (byte 0x{data[err.start]:02x} on line "
-                         f"{line} cannot be decoded; Latin-1 or cp1252, perhaps).",
-                         fix="Save it as UTF-8 (e.g. iconv -f latin1 -t utf-8 old.yaml > new.yaml).") from None
+    return utf8_text(path, "metadata file", lambda problem, fix: InputError(problem, fix=fix))
 
 
 @dataclass(frozen=True)
