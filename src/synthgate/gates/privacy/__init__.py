@@ -57,8 +57,8 @@ __all__ = ["PrivacyGate", "PrivacySettings"]
 _ATTACKS = ("distance", "density")
 _TPR_IDS = tuple(f"privacy.mia_{a}_tpr_at_{f}_fpr" for a in _ATTACKS for f in mia.LOW_FPR)
 _DISTANCE_IDS = ("privacy.dcr_close_share", "privacy.nearest_in_train_share", "privacy.exact_copy_rate",
-                 "privacy.unique_copy_rate", "privacy.exact_match_train_rate", "privacy.near_copy_rate",
-                 "privacy.near_match_train_rate",
+                 "privacy.unique_copy_rate", "privacy.isolated_copy_rate", "privacy.exact_match_train_rate",
+                 "privacy.near_copy_rate", "privacy.near_match_train_rate",
                  "privacy.outlier_hit_rate", "privacy.mia_distance_auc", "privacy.mia_density_auc", *_TPR_IDS,
                  "privacy.singling_out_risk", "privacy.linkability_risk", "privacy.inference_advantage")
 
@@ -80,6 +80,9 @@ class PrivacyGate(Gate):
         "privacy.unique_copy_rate": Rule("higher", 0.002, 0.002, max_noise=0.03,
                                          description="share of synthetic rows identical to a training record "
                                                      "that occurs once in train and holdout"),
+        "privacy.isolated_copy_rate": Rule("higher", 0.002, 0.002, max_noise=0.03,
+                                           description="share of synthetic rows identical to a training record "
+                                                       "that is unique and far from every other real record"),
         "privacy.exact_match_train_rate": Rule("higher", 0.003, 0.003, max_noise=0.02,
                                                description="share of synthetic rows whose exact real match is a "
                                                            "training record (train/holdout labels shuffled)"),
@@ -156,6 +159,7 @@ class PrivacyGate(Gate):
         ctx.progress("privacy: copies", 1, 4)
         yield copies.exact_copy_rate(ctx, rule("privacy.exact_copy_rate"))
         yield copies.unique_copy_rate(ctx, rule("privacy.unique_copy_rate"))
+        yield copies.isolated_copy_rate(ctx, rule("privacy.isolated_copy_rate"))
         yield copies.exact_match_train_rate(ctx, rule("privacy.exact_match_train_rate"))
         yield near.near_copy_rate(ctx, rule("privacy.near_copy_rate"), radius, source)
         yield near.near_match_train_rate(ctx, rule("privacy.near_match_train_rate"), radius)
