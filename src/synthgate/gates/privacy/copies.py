@@ -32,7 +32,7 @@ import numpy as np
 from synthgate.gates.context import RunContext
 from synthgate.gates.privacy._common import rate_versus_holdout
 from synthgate.neighbors import row_hashes
-from synthgate.reference import analytic
+from synthgate.reference import analytic, resplits
 from synthgate.verdict import Measurement, Rule, judge
 
 
@@ -120,7 +120,33 @@ def unique_copy_rate(ctx: RunContext, rule: Rule) -> Measurement:
                "unique_records_copied": int(len(np.unique(profile_of(ctx, "synthetic")[flags]))),
                "holdout_copies_of_unique_records": int(held.sum()),
                "unique": "once in train ∪ holdout (a holdout row leaves itself out)"}
-    return rate_versus_holdout(ctx, "privacy.unique_copy_rate", rule, flags, held, details=details)
+    return rate_versus_holdout(ctx, "privacy.unique_copy_rate", rule, flags, held, details=details,
+                               resplit_hits=resplit_hits(ctx, "unique"))
+
+
+def resplit_hits(ctx: RunContext, kind: str) -> np.ndarray:
+    """The holdout's hits in honest re-splits of train + holdout (the holdout's size, train's size kept).
+
+    ``unique``: outside rows equal to a pseudo-train record that occurs once in train ∪ holdout besides the row
+    itself (the leave-one-out rule of ``unique_flags``); ``exact``: outside rows equal to a pseudo-train row.
+    Unique copies need them: whether a record is unique depends on the holdout too, so the holdout's own count
+    is unbiased only on average over splits. A plain copy's rate is a property of train alone, which the
+    holdout's rows (independent given train) estimate without bias, so ``exact_copy_rate`` keeps them.
+    """
+    def compute() -> np.ndarray:
+        found = profiles(ctx)
+        total = found.in_train + found.in_holdout
+        n_real, n_holdout = len(ctx.tables.real), len(ctx.tables.holdout)
+        rng = ctx.rng(f"privacy.copies.resplits.{kind}")
+        hits = []
+        for split in resplits(n_real, n_holdout, n_holdout, ctx.policy.resamples, rng):
+            in_train = np.bincount(found.pool[split.pseudo_real()], minlength=len(total))
+            profile = found.pool[split.outside]
+            flags = in_train[profile] > 0 if kind == "exact" else (in_train[profile] == 1) & (total[profile] == 2)
+            hits.append(int(flags.sum()))
+        return np.array(hits, dtype=float)
+
+    return ctx._cached(("privacy-resplit-hits", kind), compute)
 
 
 def isolation(ctx: RunContext) -> np.ndarray:
