@@ -52,6 +52,8 @@ class ValidationSettings(BaseModel):
     synthetic_test_share: float = Field(0.3, gt=0, lt=1, description="share of synthetic kept aside for TSTS")
     boosting_iterations: int = Field(100, ge=10, le=1000, description="boosting rounds of the gradient-boosting "
                                                                       "model")
+    honest_fits: int = Field(5, ge=1, le=50, description="honest models per repeat, each trained on its own "
+                                                         "real sample, so the tstr_gap band holds training noise")
 
 
 class ValidationGate(Gate):
