@@ -13,11 +13,11 @@ from synthgate import defects
 from synthgate.datasets import load_adult
 from synthgate.drift_cli import history_command, revalidate_command
 from synthgate.gates.drift import DriftGate
+from synthgate.gates.drift.history import (history_plot_spec, history_plot_specs, history_table, load_production,
+                                           measurement_history, production_as_of, record_result)
 from synthgate.gates.fidelity import FidelityGate
-from synthgate.history import (FRESH_GATES, LEFT_OUT, history_plot_spec, history_plot_specs, history_table,
-                               load_production, measurement_history, production_as_of, record_result, revalidate,
-                               split_fresh)
 from synthgate.ledger import Ledger
+from synthgate.revalidation import FRESH_GATES, LEFT_OUT, revalidate, split_fresh
 from synthgate.verdict import Verdict
 
 GATES = (FidelityGate(), DriftGate())  # other gates are judged in their own tests

@@ -13,9 +13,10 @@ from tests.conftest import adult_split
 
 from synthgate.defects import regenerate
 from synthgate.generators import CartSynthesizer, IndependentSynthesizer
-from synthgate.recursion import (c_m, check_generations, expected_extinct, extinction_probability, gaussian_chain,
-                                 generation_trend, survival_probability)
+from synthgate.gates.provenance.recursion import (c_m, expected_extinct, extinction_probability, gaussian_chain,
+                                                  generation_trend, survival_probability)
 from synthgate.report import plot_spec_problems
+from synthgate.run import check_generations
 from synthgate.verdict import Verdict
 
 FAST = {"resamples": 40}

@@ -3,51 +3,30 @@
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from synthgate import __version__
+from synthgate.calibration.cli import calibrate_command
+from synthgate.cli_common import (VERDICT_STYLE, RichProgress, check_out_file, check_out_folder, console,
+                                  err_console, print_summary, table_files)
+from synthgate.data import load_metadata
+from synthgate.drift_cli import history_command, revalidate_command
 from synthgate.errors import InputError, LedgerError, PolicyError
+from synthgate.gates.drift.history import record_result
+from synthgate.ledger import Ledger
+from synthgate.ledger.cli import ledger_app, scan_command
 from synthgate.verdict import Verdict
 
 app = typer.Typer(help="synthgate: is this synthetic table safe to use? Six gates, each against real data.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 policy_app = typer.Typer(help="Policy files.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
-console = Console(stderr=False)
-err_console = Console(stderr=True)
-
-VERDICT_STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "inconclusive": "magenta",
-          "skipped": "dim", "error": "bold red"}
-
-
-class RichProgress:
-    """Adapts rich's progress bars to synthgate's progress callback (step, done, total)."""
-
-    def __init__(self, console: Console):
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                            console=console, transient=True, disable=not console.is_terminal)
-        self.tasks: dict[str, int] = {}
-
-    def __enter__(self) -> "RichProgress":
-        self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.bar.__exit__(*exc)
-
-    def __call__(self, step: str, done: int, total: int) -> None:
-        if step not in self.tasks:
-            self.tasks[step] = self.bar.add_task(step, total=max(total, 1))
-        self.bar.update(self.tasks[step], completed=done, total=max(total, 1))
 
 
 def _version(value: bool) -> None:
@@ -164,79 +143,12 @@ def policy_init(out: Path = typer.Option(Path("synthgate-policy.toml"), help="Wh
     console.print(f"wrote {out}")
 
 
-def table_files(paths, *, sep: Optional[str], encoding: Optional[str]) -> list:
-    """The table paths with how to read them (--sep, --encoding); None stays None."""
-    from synthgate.data.load import TableFile
-
-    return [None if p is None else TableFile(p, sep=sep, encoding=encoding) for p in paths]
-
-
-def check_out_folder(out: Path, option: str = "--out") -> None:
-    """Refuse an output folder that cannot be made or written, before any work starts."""
-    if _exists(out) and not out.is_dir():
-        raise InputError(f"{option} {str(out)!r} is a file, not a folder.",
-                         fix=f"Pass a folder for {option} (one that does not exist yet is made).")
-    _check_writable(out, option, "folder")
-
-
-def check_out_file(out: Path, option: str = "--out") -> None:
-    """Refuse an output file path that is a folder, lies under a file, or cannot be written."""
-    if out.is_dir():
-        raise InputError(f"{option} {str(out)!r} is a folder.", fix=f"Pass a file path for {option}.")
-    _check_writable(out.parent, option, "file", shown=out)
-    if out.is_file():
-        try:
-            open(out, "ab").close()  # appends nothing: only asks whether it may be written
-        except OSError as err:
-            raise InputError(f"{option} {str(out)!r} cannot be written ({err.strerror}).",
-                             fix=f"Pass another path for {option}, or make the file writable.") from None
-
-
-def _check_writable(folder: Path, option: str, what: str, shown: Optional[Path] = None) -> None:
-    shown = shown or folder
-    existing = next((p for p in (folder, *folder.parents) if _exists(p)), Path("."))
-    if not existing.is_dir():
-        raise InputError(f"{option} {str(shown)!r} lies under {str(existing)!r}, which is a file, so no {what} can "
-                         "be made there.", fix=f"Pass a {what} path whose parents are folders.")
-    try:
-        with tempfile.TemporaryFile(dir=existing, prefix=".synthgate-write-test-"):
-            pass
-    except OSError as err:
-        raise InputError(f"{option} {str(shown)!r} cannot be written: a file cannot be made in {str(existing)!r} "
-                         f"({err.strerror}).",
-                         fix=f"Pass a {what} you can write to, or change the permissions of {str(existing)!r}."
-                         ) from None
-
-
-def _exists(path: Path) -> bool:
-    try:
-        return path.exists()
-    except OSError:  # e.g. a folder on the way that may not be searched
-        return True
-
-
 def _record_check(result, location: str, metadata: Optional[Path]) -> None:
     """Every check against a ledger is stored there, so 'synthgate history' shows the trend."""
-    from synthgate.data import load_metadata
-    from synthgate.history import record_result
-    from synthgate.ledger import Ledger
-
     name = load_metadata(metadata).generator.name
     with Ledger.open(location) as ledger:
         known = name is not None and any(g.name == name for g in ledger.generators())
         record_result(ledger, result, kind="check", generator=name if known else None)
-
-
-def print_summary(result) -> None:
-    table = Table(title=f"synthgate: {result.verdict.value.upper()}")
-    for header in ("gate", "verdict", "finding"):
-        table.add_column(header, overflow="fold")
-    for gate in result.gates:
-        verdict = gate.verdict.value
-        table.add_row(gate.gate, f"[{VERDICT_STYLE[verdict]}]{verdict}[/]", gate.summary)
-    console.print(table)
-    for note in result.notes:
-        console.print(f"[dim]note: {note}[/dim]")
 
 
 def print_github_annotations(result, fail_on: Optional[Verdict] = None) -> None:
@@ -283,11 +195,7 @@ def print_matrix(results: dict, descriptions: dict[str, str]) -> None:
 
 
 def _mount_subcommands() -> None:
-    """Sub-commands that live beside their feature: the ledger, scan, revalidate and history."""
-    from synthgate.drift_cli import history_command, revalidate_command
-    from synthgate.ledger.cli import ledger_app, scan_command
-    from synthgate.calibration.cli import calibrate_command
-
+    """Sub-commands that live beside their feature: the ledger, scan, revalidate, history and calibrate."""
     app.add_typer(ledger_app, name="ledger")
     app.command("scan")(scan_command)
     app.command("revalidate")(revalidate_command)

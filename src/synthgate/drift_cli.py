@@ -1,8 +1,9 @@
-"""``synthgate revalidate`` and ``synthgate history``: thin commands over ``synthgate.history``.
+"""``synthgate revalidate`` and ``synthgate history``: thin commands over ``synthgate.revalidation`` and
+``synthgate.gates.drift.history``.
 
 ``synthgate.cli`` mounts them (``app.command("revalidate")(revalidate_command)`` and
-``app.command("history")(history_command)``); they import the CLI's console helpers lazily, so mounting
-creates no import cycle.
+``app.command("history")(history_command)``); the console helpers they share with it are in
+``synthgate.cli_common``, so this module never imports ``synthgate.cli``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,16 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
+from rich.table import Table
 
+from synthgate.cli_common import (VERDICT_STYLE, RichProgress, check_out_file, check_out_folder, console,
+                                  print_summary, table_files)
+from synthgate.gates.drift.history import (history_plot_specs, history_table, load_production, measurement_history,
+                                           production_as_of)
+from synthgate.ledger import Ledger
 from synthgate.ledger.cli import EncodingOption, SepOption
+from synthgate.policy import load_policy
+from synthgate.revalidation import revalidate
 from synthgate.verdict import Verdict
 
 
@@ -39,10 +48,6 @@ def revalidate_command(
     the synthetic data no longer matches today's real data, 0 when it does (a passing revalidation restarts
     the generator's age clock), 2 on bad input.
     """
-    from synthgate.cli import RichProgress, check_out_folder, console, print_summary, table_files
-    from synthgate.history import revalidate
-    from synthgate.policy import load_policy
-
     check_out_folder(out)
     fresh, synthetic = table_files((fresh, synthetic), sep=sep, encoding=encoding)
     loaded = load_policy(policy)
@@ -70,10 +75,6 @@ def history_command(
         last: int = typer.Option(8, min=1, help="Show the latest N runs."),
         out: Optional[Path] = typer.Option(None, help="Also write the history and its plot specs as JSON.")) -> None:
     """Show each measurement over a generator's recorded runs, beside production numbers if given."""
-    from synthgate.cli import check_out_file, console
-    from synthgate.history import load_production
-    from synthgate.ledger import Ledger
-
     if out is not None:
         check_out_file(out)
     prod = load_production(production) if production is not None else None
@@ -108,10 +109,6 @@ def _write(result: Any, out: Path) -> str:
 
 
 def _runs_table(runs: list, *, total: int):
-    from rich.table import Table
-
-    from synthgate.cli import VERDICT_STYLE
-
     title = "Recorded runs" + (f" (latest {len(runs)} of {total})" if total > len(runs) else "")
     table = Table(title=title)
     for header in ("run", "date (UTC)", "kind", "generator", "verdict"):
@@ -125,10 +122,6 @@ def _runs_table(runs: list, *, total: int):
 
 
 def _measurements_table(runs: list, measurements: Optional[list[str]], production: Any):
-    from rich.table import Table
-
-    from synthgate.history import history_table, production_as_of
-
     values = history_table(runs, measurements=measurements)
     verdicts = history_table(runs, measurements=measurements, field="verdict")
     table = Table(title="Each measurement per run (colour: its verdict)")
@@ -151,15 +144,11 @@ def _cell(value: Any, verdict: Any) -> str:
         text = "—" if verdict in (None, "skipped") or verdict != verdict else str(verdict)
     else:
         text = f"{float(value):.4g}"
-    from synthgate.cli import VERDICT_STYLE
-
     style = VERDICT_STYLE.get(verdict) if isinstance(verdict, str) else None
     return f"[{style}]{text}[/]" if style else text
 
 
 def _write_history(runs: list, measurements: Optional[list[str]], production: Any, out: Path) -> None:
-    from synthgate.history import history_plot_specs, measurement_history
-
     long = measurement_history(runs)
     long["created"] = long["created"].map(lambda d: d.isoformat())
     records = json.loads(long.to_json(orient="records"))

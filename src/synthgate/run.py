@@ -1,4 +1,4 @@
-"""check(...) -> CheckResult: the Python API the CLI mirrors."""
+"""check(...) -> CheckResult: the Python API the CLI mirrors; check_generations(...) for a recursive-training chain."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import platform
 import traceback
 from datetime import datetime, timezone
 from importlib import metadata as importlib_metadata
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
+
+import pandas as pd
 
 from synthgate.data import Limits, load_metadata, load_table, table_fingerprint, validate_inputs
 from synthgate.data.load import TableLike
 from synthgate.gates.base import Gate, GateResult
 from synthgate.gates.context import Progress, RunContext, Tables, no_progress
+from synthgate.gates.provenance import ProvenanceGate
+from synthgate.gates.provenance.generations import chain_result
 from synthgate.gates.registry import ALL_GATES
 from synthgate.policy import check_policy, load_policy
 from synthgate.result import CheckResult
@@ -55,6 +59,46 @@ def check(real: TableLike, holdout: TableLike, synthetic: TableLike, *, metadata
     return CheckResult(results, seed=seed, inputs=describe_inputs(ctx.tables), versions=versions(),
                        policy=policy.model_dump(mode="json"), notes=ctx.schema.notes,
                        created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+
+def check_generations(tables: Sequence[pd.DataFrame], *, metadata: Any = None, policy: Any = None,
+                      holdout: pd.DataFrame | None = None, seed: int | None = None) -> GateResult:
+    """Judge the last generation of a chain against generation 0, with the whole trend in the details.
+
+    Parameters
+    ----------
+    tables : sequence of pandas.DataFrame
+        ``[generation 0 (human data), generation 1, ..., generation N]``, N >= 1.
+    metadata, policy, seed
+        As for ``synthgate.check``; the policy's ``[gates.provenance]`` and its rules apply.
+    holdout : pandas.DataFrame, optional
+        Real rows never used by the chain. The honest reference is a sample of generation N's size drawn
+        from it; without it, drawn (with replacement) from generation 0: one honest resampling generation.
+
+    Returns
+    -------
+    GateResult
+        Gate ``provenance``: ``provenance.spread_ratio``, ``provenance.tail_ratio``,
+        ``provenance.extinct_categories`` and ``provenance.distance`` of generation N, each against one honest
+        generation at the same size; the details hold every generation's values and the R16-R17 lines.
+
+    Examples
+    --------
+    >>> from synthgate.datasets import load_adult
+    >>> from synthgate.defects import regenerate
+    >>> from synthgate.generators import IndependentSynthesizer
+    >>> real = load_adult(0, n=2000).real
+    >>> chain = regenerate(real, generations=1, generator_factory=IndependentSynthesizer, seed=0)
+    >>> check_generations(chain, policy={"resamples": 20}).gate
+    'provenance'
+    """
+    if len(tables) < 2:
+        raise ValueError(f"check_generations needs generation 0 and at least one more table, got {len(tables)}.")
+    policy = load_policy(policy)
+    ctx = build_context(tables[0], tables[0] if holdout is None else holdout, tables[-1], metadata=metadata,
+                        policy=policy, seed=policy.seed if seed is None else seed,
+                        holdout_is_generation_zero=holdout is None)
+    return chain_result(ProvenanceGate(), ctx, list(tables), bootstrap=holdout is None)
 
 
 def build_context(real: TableLike, holdout: TableLike, synthetic: TableLike, *, metadata: Any = None,

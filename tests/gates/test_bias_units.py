@@ -8,7 +8,7 @@ from fairlearn.metrics import MetricFrame, demographic_parity_difference, equali
 from synthgate.errors import PolicyError
 from synthgate.gates.bias import BiasGate, BiasSettings
 from synthgate.gates.bias.calibrate import group_sums, ratio, spread_of, worst_of
-from synthgate.gates.bias.groups import BiasData
+from synthgate.gates.bias.data import BiasData
 from synthgate.gates.bias.models import _fairness
 from synthgate.policy import Policy
 from synthgate.run import build_context

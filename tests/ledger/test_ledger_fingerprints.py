@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from ledger_tables import mixed_table
-from synthgate.ledger import content_hash, fingerprints, row_fingerprints
+from synthgate.data import fingerprints
+from synthgate.ledger import content_hash, row_fingerprints
 
 
 def same(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:

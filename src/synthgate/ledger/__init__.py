@@ -25,7 +25,7 @@ Modules::
 from synthgate.ledger.chance import Chance
 from synthgate.ledger.connection import DEFAULT_LEDGER, LEDGER_ENV
 from synthgate.ledger.keys import KEY_ENV
-from synthgate.ledger.fingerprints import content_hash, row_fingerprints
+from synthgate.data.fingerprints import content_hash, row_fingerprints
 from synthgate.ledger.near import NearSpec
 from synthgate.ledger.records import DatasetRecord, Edge, GeneratorRecord, LineageStep, RunRecord
 from synthgate.ledger.scan import MatchCounts, RowLookup, RowMatch, ScanResult

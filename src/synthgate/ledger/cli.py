@@ -17,7 +17,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
+from synthgate.cli_common import check_out_file
 from synthgate.errors import InputError, LedgerError
+from synthgate.ledger.prov import prov_document
 from synthgate.ledger.queries import now_utc
 from synthgate.ledger.store import Ledger
 
@@ -228,9 +230,6 @@ def export(ledger: LedgerOption = None,
            out: Annotated[Path | None, typer.Option(help="File to write (default: standard output).")] = None
            ) -> None:
     """Write the ledger's lineage (datasets, generators, training) for other provenance tools."""
-    from synthgate.cli import check_out_file
-    from synthgate.ledger.prov import prov_document
-
     if out is not None:
         check_out_file(out)
     with Ledger.open(ledger, create=False) as store:
@@ -251,11 +250,14 @@ def scan_command(corpus: Annotated[Path, typer.Argument(help="CSV or Parquet tab
                      help="Exit 1 when registered machine rows are found beyond what chance alone gives.")] = False,
                  json_out: Annotated[Path | None, typer.Option(
                      "--json", help="Also write the counts, chance and coverage to this JSON file (for CI).")] = None,
-                 sep: SepOption = None, encoding: EncodingOption = None) -> None:
+                 sep: SepOption = None, encoding: EncodingOption = None,
+                 scheduler: Annotated[str | None, typer.Option(
+                     help="Fingerprint the corpus on a Dask cluster: tcp://HOST:PORT, or local:N for N local "
+                          "worker processes (needs synthgate[dask]). The corpus is then read as Parquet "
+                          "partitions: a file, a folder or a quoted glob.")] = None) -> None:
     """Find rows of a corpus that are registered machine rows, exactly or near, beside what chance gives."""
-    frame = _read(corpus, sep, encoding)
     with Ledger.open(ledger, create=False) as store:
-        result = store.scan(frame)
+        result = _scan(store, corpus, scheduler, sep, encoding)
         datasets = {d.id: d for d in store.datasets()}
     if json_out is not None:
         json_out.write_text(json.dumps({"corpus": str(corpus), **result.to_dict()}, indent=2) + "\n")
@@ -271,6 +273,17 @@ def scan_command(corpus: Annotated[Path, typer.Argument(help="CSV or Parquet tab
     console.print(_verdict(result), highlight=False)
     if fail_on_match and result.beyond_chance:
         raise typer.Exit(1)
+
+
+def _scan(store: Ledger, corpus: Path, scheduler: str | None, sep: str | None, encoding: str | None):
+    """Scan a corpus read whole, or, with a scheduler, read in partitions on the executor it names."""
+    if scheduler is None:
+        return store.scan(_read(corpus, sep, encoding))
+    from synthgate.executor import DaskExecutor, PartitionedDataset
+
+    partitioned = PartitionedDataset.from_parquet(corpus, name=corpus.name)
+    with DaskExecutor(scheduler) as executor:
+        return store.scan(partitioned, executor=executor)
 
 
 _LABELS = {"exact": "exact copies", "near": "near copies",

@@ -17,13 +17,14 @@ import pandas as pd
 from sqlalchemy import Connection, select
 
 from synthgate.ledger.chance import Probes, pair_slices
-from synthgate.ledger.fingerprints import fold, row_fingerprints
+from synthgate.data.fingerprints import fold, row_fingerprints
 from synthgate.ledger.keys import LedgerKey
-from synthgate.ledger.near import NearSpec, near_queries, verify
+from synthgate.ledger.near import NearSpec, Queries, near_queries, verify
 from synthgate.ledger.rows import decrypt_tokens, read_signature
 from synthgate.ledger.schema import tables
 
-__all__ = ["Candidate", "Coverage", "candidates", "match_rows", "profiles"]
+__all__ = ["Candidate", "CorpusMaterial", "Coverage", "MatchPlan", "candidates", "concat_material", "corpus_material",
+           "coverages", "match_material", "match_plan", "match_rows", "profiles"]
 
 _datasets = tables["datasets"]
 _CHUNK = 5000
@@ -105,17 +106,87 @@ def match_rows(conn: Connection, key: LedgerKey, frame: pd.DataFrame, targets: l
     The frame of matches has columns position, dataset_id, row, kind ('exact' | 'near'): one line
     per frame row and dataset; exact wins over near, then the lowest registered row.
     """
-    present = {str(c) for c in frame.columns}
-    covers = {t.id: coverage(present, t, partial) for t in targets}
-    whole = [t for t in targets if covers[t.id].matched and not covers[t.id].missing]
-    parts = [_exact(conn, key, frame, whole)]
-    parts += [_near(conn, key, frame, t, covers[t.id].band) for t in targets if covers[t.id].near
-              and covers[t.id].matched]
+    covers = coverages({str(c) for c in frame.columns}, targets, partial)
+    material = corpus_material(frame, match_plan(targets, covers))
+    return match_material(conn, key, material, targets, covers), covers
+
+
+def coverages(present: set[str], targets: list[Candidate], partial: bool) -> dict[int, Coverage]:
+    """How a frame with the ``present`` columns is compared with each dataset."""
+    return {t.id: coverage(present, t, partial) for t in targets}
+
+
+@dataclass(frozen=True)
+class MatchPlan:
+    """What matching needs computed from a frame's rows; plain data, so cluster workers can compute it.
+
+    ``exact``: the column sets whose raw row fingerprints exact matching looks up; ``near``: per dataset
+    compared near, its id, near grid and lookup band. (The grids are sealed in the ledger; a plan sent
+    to workers shows them to the workers. The ledger key never leaves the caller.)
+    """
+
+    exact: tuple[tuple[str, ...], ...]
+    near: tuple[tuple[int, NearSpec, int], ...]
+
+    def __add__(self, other: MatchPlan) -> MatchPlan:
+        return MatchPlan(tuple(dict.fromkeys(self.exact + other.exact)), self.near + other.near)
+
+
+@dataclass(frozen=True)
+class CorpusMaterial:
+    """A frame's rows as matching needs them: raw row fingerprints per column set, near queries per
+    dataset id (positions local to the frame)."""
+
+    rows: int
+    fingerprints: dict[tuple[str, ...], np.ndarray]
+    queries: dict[int, Queries]
+
+
+def match_plan(targets: list[Candidate], covers: dict[int, Coverage]) -> MatchPlan:
+    """The plan for matching a frame against ``targets`` compared as ``covers`` says."""
+    exact = tuple(dict.fromkeys(t.columns for t in _whole(targets, covers)))
+    near = tuple((t.id, t.spec, covers[t.id].band) for t in targets if covers[t.id].near and covers[t.id].matched)
+    return MatchPlan(exact, near)
+
+
+def corpus_material(frame: pd.DataFrame, plan: MatchPlan) -> CorpusMaterial:
+    """Compute a plan on a frame (no ledger access: runs wherever the rows are)."""
+    names = {str(c): c for c in frame.columns}
+    fingerprints = {columns: row_fingerprints(frame[[names[c] for c in columns]]) for columns in plan.exact}
+    queries = {data_id: near_queries(frame, spec, band) for data_id, spec, band in plan.near}
+    return CorpusMaterial(len(frame), fingerprints, queries)
+
+
+
+def concat_material(materials: list[CorpusMaterial]) -> CorpusMaterial:
+    """The material of consecutive frames as that of one frame (positions shifted), so one lookup serves
+    them all: band keys repeat across frames, and each distinct key is then fetched once."""
+    starts = np.cumsum([0] + [m.rows for m in materials])
+    first = materials[0]
+    fingerprints = {c: np.concatenate([m.fingerprints[c] for m in materials]) for c in first.fingerprints}
+    queries = {}
+    for data_id in first.queries:
+        parts = [m.queries[data_id] for m in materials]
+        queries[data_id] = Queries(np.concatenate([q.position + s for q, s in zip(parts, starts)]),
+                                   np.concatenate([q.key for q in parts]), np.concatenate([q.exact for q in parts]),
+                                   np.concatenate([q.probes for q in parts]), first.queries[data_id].present)
+    return CorpusMaterial(int(starts[-1]), fingerprints, queries)
+
+def match_material(conn: Connection, key: LedgerKey, material: CorpusMaterial, targets: list[Candidate],
+                   covers: dict[int, Coverage]) -> pd.DataFrame:
+    """The matches of :func:`match_rows`, from a frame's precomputed material."""
+    parts = [_exact(conn, key, material, _whole(targets, covers))]
+    parts += [_near(conn, key, material.queries[t.id], t, covers[t.id].band) for t in targets
+              if covers[t.id].near and covers[t.id].matched]
     found = pd.concat([p for p in parts if len(p)] or [_empty()], ignore_index=True)
     found["rank"] = (found["kind"] == "near").astype(np.int8)
     found = found.sort_values(["position", "dataset_id", "rank", "row"], kind="stable")
     found = found.drop_duplicates(["position", "dataset_id"]).drop(columns="rank")
-    return found.reset_index(drop=True), covers
+    return found.reset_index(drop=True)
+
+
+def _whole(targets: list[Candidate], covers: dict[int, Coverage]) -> list[Candidate]:
+    return [t for t in targets if covers[t.id].matched and not covers[t.id].missing]
 
 
 def _empty() -> pd.DataFrame:
@@ -141,26 +212,24 @@ def _lookup(conn: Connection, column: str, values: np.ndarray, fields: tuple[str
     return found
 
 
-def _exact(conn: Connection, key: LedgerKey, frame: pd.DataFrame, targets: list[Candidate]) -> pd.DataFrame:
+def _exact(conn: Connection, key: LedgerKey, material: CorpusMaterial, targets: list[Candidate]) -> pd.DataFrame:
     by_columns: dict[tuple[str, ...], list[int]] = {}
     for target in targets:
         by_columns.setdefault(target.columns, []).append(target.id)
-    names = {str(c): c for c in frame.columns}
     parts = []
     for columns, ids in by_columns.items():
-        hashes = key.hash64("rows", row_fingerprints(frame[[names[c] for c in columns]]))
+        hashes = key.hash64("rows", material.fingerprints[columns])
         stored = pd.DataFrame(_lookup(conn, "hash", hashes, ("hash", "dataset_id", "row")),
                               columns=["hash", "dataset_id", "row"])
         stored = stored[stored["dataset_id"].isin(ids)]
         if len(stored):
-            asked = pd.DataFrame({"hash": hashes, "position": np.arange(len(frame))})
+            asked = pd.DataFrame({"hash": hashes, "position": np.arange(material.rows)})
             parts.append(asked.merge(stored, on="hash").drop(columns="hash").assign(kind="exact"))
     return pd.concat(parts, ignore_index=True) if parts else _empty()
 
 
-def _near(conn: Connection, key: LedgerKey, frame: pd.DataFrame, target: Candidate, band: int) -> pd.DataFrame:
+def _near(conn: Connection, key: LedgerKey, queries: Queries, target: Candidate, band: int) -> pd.DataFrame:
     spec = target.spec
-    queries = near_queries(frame, spec, band)
     keyed = key.hash64("bands", queries.key)
     rows = [r for r in _lookup(conn, f"band{band}", keyed, (f"band{band}", "dataset_id", "row", "tokens"))
             if r[1] == target.id]

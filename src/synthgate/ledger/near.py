@@ -4,7 +4,7 @@ can be rebuilt from.
 Design (version 2)
 ------------------
 Two rows are *near* when every categorical cell is equal (after the normalisation of
-:mod:`synthgate.ledger.fingerprints`) and every numeric cell differs by at most ``tolerance`` times
+:mod:`synthgate.data.fingerprints`) and every numeric cell differs by at most ``tolerance`` times
 that column's scale. The scale is the column's standard deviation after winsorising at its 0.1 % and
 99.9 % quantiles, measured when the dataset is registered and kept with it, with the column's
 median (the grid puts it mid-cell), in the dataset's *encrypted* signature
@@ -48,7 +48,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from synthgate.ledger.fingerprints import cell_hashes, column_tag, fold, is_numeric_dtype, mix
+from synthgate.data.fingerprints import cell_hashes, column_tag, fold, is_numeric_dtype, mix
 
 __all__ = ["Band", "NearSpec", "Queries", "Tokens", "band_keys", "fit_near_spec", "near_queries", "row_tokens",
            "verify"]

@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, select
@@ -16,11 +16,14 @@ from synthgate.errors import InputError, LedgerError
 from synthgate.ledger import keys, matching, queries, rows, scanning, validate
 from synthgate.ledger import lineage as _lineage
 from synthgate.ledger.connection import CREATE_HELP, connect, lock_for_migration, read, resolve_location, write
-from synthgate.ledger.fingerprints import content_hash, row_fingerprints
+from synthgate.data.fingerprints import content_hash, row_fingerprints
 from synthgate.ledger.queries import DatasetRef, GeneratorRef, now_utc, to_text
 from synthgate.ledger.records import ORIGINS, DatasetRecord, Edge, GeneratorRecord, LineageStep, RunRecord
 from synthgate.ledger.scan import RowLookup, ScanResult, build_lookup
 from synthgate.ledger.schema import current_version, migrate, tables
+
+if TYPE_CHECKING:  # synthgate.executor imports the ledger's fingerprints: import it lazily
+    from synthgate.executor import Executor, PartitionedDataset
 
 __all__ = ["Ledger"]
 
@@ -270,15 +273,18 @@ class Ledger:
 
     # rows -------------------------------------------------------------------------------------
 
-    def scan(self, corpus: pd.DataFrame) -> ScanResult:
+    def scan(self, corpus: pd.DataFrame | PartitionedDataset, *, executor: Executor | None = None) -> ScanResult:
         """Find the rows of a corpus that are registered machine rows, exactly or near.
 
         Parameters
         ----------
-        corpus : pandas.DataFrame
+        corpus : pandas.DataFrame or synthgate.executor.PartitionedDataset
             Rows to check. Each machine dataset is compared on its own columns, so the corpus may
             have more columns, in any order. A corpus lacking some of a dataset's columns is
             compared on the columns it has (``ScanResult.coverage`` names the missing ones).
+        executor : synthgate.executor.Executor, optional
+            Where a partitioned corpus's rows are fingerprinted (default: here); the ledger lookups
+            and its key stay in this process.
 
         Returns
         -------
@@ -292,9 +298,14 @@ class Ledger:
         dataset's column scale (about its std); see :mod:`synthgate.ledger.near` for the design
         and :mod:`synthgate.ledger.chance` for the chance counts.
         """
-        validate.check_frame(corpus, "corpus")
+        from synthgate.executor import LocalExecutor, PartitionedDataset
+
+        partitioned = isinstance(corpus, PartitionedDataset)
+        (validate.check_partitioned if partitioned else validate.check_frame)(corpus, "corpus")
         key = self._keyed("scan")
         with read(self._engine) as conn:
+            if partitioned:
+                return scanning.scan_partitioned(conn, key, corpus, executor or LocalExecutor())
             return scanning.scan(conn, key, corpus)
 
     def lookup_rows(self, frame: pd.DataFrame) -> RowLookup:

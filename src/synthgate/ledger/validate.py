@@ -29,6 +29,13 @@ def check_frame(frame: Any, table: str) -> None:
         raise InputError(f"columns {duplicated} appear more than once.", fix="Rename them.", table=table)
 
 
+def check_partitioned(dataset: Any, table: str) -> None:
+    """A partitioned table with rows and columns (Parquet column names are unique already)."""
+    if dataset.rows == 0 or not dataset.columns:
+        raise InputError(f"{dataset.rows} rows and {len(dataset.columns)} columns.",
+                         fix="The ledger records tables with at least one row and one column.", table=table)
+
+
 def as_json(value: Any, what: str) -> str:
     """JSON text of a value, or an InputError naming it."""
     try:

@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from synthgate.gates.base import Gate
-from synthgate.gates.bias.groups import BiasData
+from synthgate.gates.bias.data import BiasData
 from synthgate.gates.bias.models import model_measurements
 from synthgate.gates.bias.outcomes import outcome_measurements
 from synthgate.gates.bias.rebalance import rebalance_rate, rebalance_share

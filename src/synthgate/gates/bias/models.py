@@ -24,7 +24,8 @@ from threadpoolctl import threadpool_limits
 
 from synthgate.data import numeric_values
 from synthgate.gates.bias.calibrate import bands, group_sums, naming, ratio, reference_plot, spread_of, worst_of
-from synthgate.gates.bias.groups import BiasData, Grouping
+from synthgate.gates.bias.data import BiasData
+from synthgate.gates.bias.groups import Grouping
 from synthgate.gates.bias.learners import make_model
 from synthgate.gates.context import RunContext
 from synthgate.verdict import Measurement, Rule, inconclusive, judge, skipped

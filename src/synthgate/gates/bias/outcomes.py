@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from synthgate.gates.bias.calibrate import naming, ratio, reference_plot, spread_of, worst_of
-from synthgate.gates.bias.groups import BiasData, Grouping
+from synthgate.gates.bias.data import BiasData
+from synthgate.gates.bias.groups import Grouping
 from synthgate.gates.context import RunContext
 from synthgate.reference import proportion_sd
 from synthgate.verdict import Measurement, Rule, inconclusive, judge, skipped

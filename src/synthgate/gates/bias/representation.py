@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from synthgate.gates.bias.calibrate import naming, reference_plot, worst_of
-from synthgate.gates.bias.groups import BiasData
+from synthgate.gates.bias.data import BiasData
 from synthgate.gates.context import RunContext
 from synthgate.verdict import Measurement, Rule, inconclusive, judge, skipped
 

@@ -16,7 +16,7 @@ from fairlearn.metrics import MetricFrame, selection_rate, true_positive_rate
 from sklearn.metrics import accuracy_score
 
 from synthgate.gates.bias.calibrate import group_sums, ratio
-from synthgate.gates.bias.groups import BiasData
+from synthgate.gates.bias.data import BiasData
 from synthgate.gates.bias.models import fit_models
 from synthgate.gates.context import RunContext
 from synthgate.verdict import Measurement, Verdict

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from synthgate.errors import LedgerError
 from synthgate.gates.context import RunContext
+from synthgate.gates.drift.history import history_plot_specs
 from synthgate.verdict import Measurement
 
 HISTORY_LIMIT = 8
@@ -51,9 +53,6 @@ def importance_spec(importance: dict[str, float]) -> dict:
 
 def history_specs(ctx: RunContext) -> list[dict]:
     """Line plots of the generator's recorded runs, when the ledger knows the generator."""
-    from synthgate.errors import LedgerError
-    from synthgate.history import history_plot_specs
-
     name = ctx.metadata.generator.name
     if ctx.ledger is None or not name:
         return []

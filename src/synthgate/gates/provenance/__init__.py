@@ -12,8 +12,9 @@ Measurements:
   generations; never rows) is in the details.
 - ``provenance.spread_ratio``, ``provenance.tail_ratio`` (worse lower), ``provenance.extinct_categories``,
   ``provenance.distance`` (worse higher): synthetic (generation n + 1) against real (its training data,
-  generation n), against the holdout's same statistic at the same size; see ``synthgate.recursion``.
-  For a whole chain without a ledger use ``synthgate.recursion.check_generations``.
+  generation n), against the holdout's same statistic at the same size; see
+  ``synthgate.gates.provenance.recursion``. For a whole chain without a ledger use
+  ``synthgate.recursion.check_generations`` (defined in ``synthgate.run``).
 
 Passes: a generator registered as trained on human data; the real holdout or an honest CART sample as
 synthetic. Fails: a generator trained only on generation-(n - 1) output (anchor rule); generation 10 of

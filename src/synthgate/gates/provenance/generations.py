@@ -3,7 +3,7 @@
 Each summary is worst-cased over columns (lowest spread and tail ratio, summed lost categories, mean distance)
 and judged against the same summary of honest samples at the same size: honest re-splits of real + holdout
 (a stand-in sample against a pseudo-real generation 0, see ``synthgate.reference.resplits``) in a check run;
-resamples of generation 0 (one honest resampling generation) in ``synthgate.recursion.check_generations``.
+resamples of generation 0 (one honest resampling generation) in ``synthgate.run.check_generations``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 
 from synthgate.gates.base import GateResult
 from synthgate.gates.context import MASK, RunContext
-from synthgate.recursion import GenerationStatistics, Profile, expected_extinct, generation_trend
+from synthgate.gates.provenance.recursion import GenerationStatistics, Profile, expected_extinct, generation_trend
 from synthgate.reference import POOLED_METHOD, band, resplits, subsample
 from synthgate.verdict import Measurement, Rule, inconclusive, judge, skipped
 
