@@ -253,7 +253,7 @@ def scan_command(corpus: Annotated[Path, typer.Argument(help="CSV or Parquet tab
                  sep: SepOption = None, encoding: EncodingOption = None,
                  scheduler: Annotated[str | None, typer.Option(
                      help="Fingerprint the corpus on a Dask cluster: tcp://HOST:PORT, or local:N for N local "
-                          "worker processes (needs synthgate[dask]). The corpus is then read as Parquet "
+                          "worker processes (needs: pip install 'synthgate\\[dask]'). The corpus is then read as Parquet "
                           "partitions: a file, a folder or a quoted glob.")] = None) -> None:
     """Find rows of a corpus that are registered machine rows, exactly or near, beside what chance gives."""
     with Ledger.open(ledger, create=False) as store:
