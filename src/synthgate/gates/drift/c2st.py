@@ -13,11 +13,8 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
-from threadpoolctl import threadpool_limits
 
+from synthgate import learners
 from synthgate.data import Encoding
 from synthgate.reference import analytic, subsample
 from synthgate.verdict import Reference
@@ -25,6 +22,12 @@ from synthgate.verdict import Reference
 TEST_SHARE = 0.5
 IMPORTANCE_REPEATS = 2
 IMPORTANCE_ROWS = 5000  # test rows the importance permutes (enough to rank columns)
+#: policy [gates.drift] c2st_model, fitted on the shared encoding. Boosting: shallow, regularised and
+#: early-stopped: the aim is a calibrated detector, not a leaderboard score.
+LEARNERS = {"logistic": learners.Logistic(max_iter=1000),
+            "hgb": learners.Boosting(iterations=200, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=40,
+                                     l2_regularization=1.0, early_stopping=True, validation_fraction=0.2,
+                                     n_iter_no_change=10)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,19 +43,19 @@ class C2STResult:
 
     def importance(self, column_blocks: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, float]:
         """Held-out AUC lost when one column's encoded block is permuted across test rows, largest first."""
-        with one_thread():
+        with learners.one_thread():
             return self._importance(column_blocks, rng)
 
     def _importance(self, column_blocks: dict[str, np.ndarray], rng: np.random.Generator) -> dict[str, float]:
         rows = subsample(len(self.x_test), IMPORTANCE_ROWS, rng)
         x, y = self.x_test[rows], self.y_test[rows]
-        auc = roc_auc_score(y, self.classifier.predict_proba(x)[:, 1])
+        auc = _auc(self.classifier, x, y)
         out, shuffled = {}, x.copy()
         for name, dims in column_blocks.items():
             drops = []
             for _ in range(IMPORTANCE_REPEATS):
                 shuffled[:, dims] = x[np.ix_(rng.permutation(len(x)), dims)]
-                drops.append(auc - roc_auc_score(y, self.classifier.predict_proba(shuffled)[:, 1]))
+                drops.append(auc - _auc(self.classifier, shuffled, y))
             shuffled[:, dims] = x[:, dims]
             out[name] = round(float(np.mean(drops)), 5)
         return dict(sorted(out.items(), key=lambda kv: -kv[1]))
@@ -88,19 +91,15 @@ def classifier_test(x_real: np.ndarray, x_fresh: np.ndarray, *, model: str,
     x = np.vstack([x_real, x_fresh])
     y = np.r_[np.zeros(len(x_real), dtype=np.int8), np.ones(len(x_fresh), dtype=np.int8)]
     test = _stratified_test_mask(y, rng)
-    classifier = _classifier(model, int(rng.integers(2**31 - 1)))
+    classifier = learners.fit(LEARNERS[model], None, x[~test], y[~test], seed=int(rng.integers(2**31 - 1)))
     x_test, y_test = x[test], y[test]
-    with one_thread():
-        classifier.fit(x[~test], y[~test])
-        auc = float(roc_auc_score(y_test, classifier.predict_proba(x_test)[:, 1]))
+    auc = _auc(classifier, x_test, y_test)
     return C2STResult(auc, int((y_test == 0).sum()), int((y_test == 1).sum()), classifier, x_test, y_test)
 
 
-def one_thread():
-    """OpenMP limited to one thread for this small model: when the CPUs are shared (CI runners, parallel
-    test workers), OpenMP threads spin-waiting for each other made the same fit 10x slower (1.8 s vs 20+ s
-    on full Adult with a loaded 2-core machine), while one thread costs little at these sizes."""
-    return threadpool_limits(limits=1, user_api="openmp")
+def _auc(classifier, x: np.ndarray, y: np.ndarray) -> float:
+    """Held-out AUC of the fresh-row probability (label 1)."""
+    return learners.auc(y, learners.positive_proba(classifier, x, 1))
 
 
 def _stratified_test_mask(y: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -109,12 +108,3 @@ def _stratified_test_mask(y: np.ndarray, rng: np.random.Generator) -> np.ndarray
         rows = np.flatnonzero(y == label)
         test[rng.choice(rows, size=int(round(len(rows) * TEST_SHARE)), replace=False)] = True
     return test
-
-
-def _classifier(model: str, seed: int):
-    if model == "logistic":
-        return LogisticRegression(C=1.0, max_iter=1000)
-    # shallow, regularised and early-stopped: the aim is a calibrated detector, not a leaderboard score
-    return HistGradientBoostingClassifier(max_iter=200, learning_rate=0.1, max_leaf_nodes=15, min_samples_leaf=40,
-                                          l2_regularization=1.0, early_stopping=True, validation_fraction=0.2,
-                                          n_iter_no_change=10, random_state=seed)

@@ -1,9 +1,10 @@
 """The prediction task behind the utility measurements: features, target, models and the score.
 
 Metric ("auto"): ROC AUC for a two-class target (positive: metadata ``positive``, else real's second most
-frequent class), balanced accuracy for more classes, R^2 for a numerical target. Models: logistic (or ridge)
-regression on one-hot categories and standardised numbers, and histogram gradient boosting with native
-categories. A training set with a single class gets a constant (prior) model: it has learned nothing.
+frequent class), balanced accuracy for more classes, R^2 for a numerical target. Models (built and fitted by
+``synthgate.learners``): logistic (or ridge) regression on one-hot categories and standardised numbers, and
+histogram gradient boosting with native categories. A training set with a single class gets a constant (prior)
+model: it has learned nothing.
 """
 
 from __future__ import annotations
@@ -12,14 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.compose import ColumnTransformer
-from sklearn.dummy import DummyClassifier, DummyRegressor
-from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression, Ridge
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from synthgate import learners
 from synthgate.data import category_codes, numeric_values
 from synthgate.gates.context import RunContext
 
@@ -36,8 +31,7 @@ class Task:
     target: str
     kind: str                      # "binary" | "multiclass" | "regression"
     metric: str                    # a key of METRIC_NAMES
-    numerical: tuple[str, ...]
-    categorical: tuple[str, ...]
+    features: learners.Features
     positive: Any = None
 
     @property
@@ -53,9 +47,8 @@ def task_of(ctx: RunContext, metric: str = "auto") -> Task | str:
     column = ctx.schema[target]
     if not column.usable:
         return f"the target {target!r} is {column.excluded}"
-    numerical = tuple(c for c in ctx.schema.numerical if c != target)
-    categorical = tuple(c for c in ctx.schema.categorical if c != target)
-    if not numerical and not categorical:
+    features = learners.Features.of(ctx.schema, target)
+    if not len(features):
         return "no feature columns besides the target"
     if column.kind.is_categorical:
         classes = [c for c in column.categories if c is not None]
@@ -66,10 +59,10 @@ def task_of(ctx: RunContext, metric: str = "auto") -> Task | str:
         chosen = {"binary": "roc_auc", "multiclass": "balanced_accuracy"}[kind] if metric == "auto" else metric
         if chosen == "r2" or (chosen == "roc_auc" and kind == "multiclass"):
             return f"metric {metric!r} does not fit a {kind} target; use auto, balanced_accuracy or accuracy"
-        return Task(target, kind, chosen, numerical, categorical, positive if kind == "binary" else None)
+        return Task(target, kind, chosen, features, positive if kind == "binary" else None)
     if metric not in ("auto", "r2"):
         return f"metric {metric!r} does not fit a numerical target; use auto or r2"
-    return Task(target, "regression", "r2", numerical, categorical)
+    return Task(target, "regression", "r2", features)
 
 
 @dataclass(frozen=True)
@@ -84,11 +77,9 @@ def design(ctx: RunContext, task: Task, role: str) -> Design:
     """Features and target of one role's rows with a known target (cached per run)."""
     def compute() -> Design:
         frame = ctx.tables[role]
-        parts = [numeric_values(frame[c]) for c in task.numerical]
-        for c in task.categorical:
-            codes = category_codes(frame[c], ctx.schema[c].categories).astype(float)
-            parts.append(np.where((codes < 0) | (codes > MAX_CATEGORY_CODE), np.nan, codes))
-        X = np.column_stack(parts).astype(float)
+        X = task.features.matrix(frame)
+        codes = X[:, len(task.features.numerical):]
+        codes[(codes < 0) | (codes > MAX_CATEGORY_CODE)] = np.nan
         raw = frame[task.target]
         if task.kind == "binary":
             keep = raw.notna().to_numpy()
@@ -103,36 +94,23 @@ def design(ctx: RunContext, task: Task, role: str) -> Design:
     return ctx._cached(("validation-design", role, task), compute)
 
 
-def make_model(name: str, task: Task, y: np.ndarray, *, seed: int, iterations: int):
-    """An unfitted model for the training labels ``y`` (a constant one when they hold a single class)."""
-    if task.classification and len(np.unique(y)) < 2:
-        return DummyClassifier(strategy="prior")
-    if not task.classification and np.nanstd(y) == 0:
-        return DummyRegressor()
-    n_num, n_cat = len(task.numerical), len(task.categorical)
-    if name == "logistic":
-        numbers = make_pipeline(SimpleImputer(strategy="median", keep_empty_features=True), StandardScaler())
-        categories = make_pipeline(SimpleImputer(strategy="constant", fill_value=-1.0),
-                                   OneHotEncoder(handle_unknown="ignore"))
-        encode = ColumnTransformer([("num", numbers, list(range(n_num))),
-                                    ("cat", categories, list(range(n_num, n_num + n_cat)))])
-        head = LogisticRegression(max_iter=1000) if task.classification else Ridge(alpha=1.0)
-        return make_pipeline(encode, head)
-    mask = [False] * n_num + [True] * n_cat
-    options = dict(max_iter=iterations, categorical_features=mask if n_cat else None, random_state=seed)
-    if task.classification:
-        return HistGradientBoostingClassifier(**options)
-    return HistGradientBoostingRegressor(**options)
+def learner(name: str, iterations: int) -> learners.Learner:
+    """The model of policy [gates.validation] models: scikit-learn's standard settings (boosting: its
+    ``boosting_iterations`` rounds)."""
+    return learners.Logistic(max_iter=1000) if name == "logistic" else learners.Boosting(iterations=iterations)
+
+
+def fit(name: str, task: Task, X: np.ndarray, y: np.ndarray, *, seed: int, iterations: int):
+    """A model trained on ``X``, ``y`` (a constant one when they hold a single class)."""
+    return learners.fit(learner(name, iterations), task.features, X, y, seed=seed,
+                        regression=not task.classification)
 
 
 def predict(model, task: Task, X: np.ndarray) -> np.ndarray:
     """What the metric scores: the positive class's probability (AUC), class labels, or values."""
     if task.metric == "roc_auc":
-        classes = list(model.classes_)
-        if True not in classes:
-            return np.zeros(len(X))
-        return model.predict_proba(X)[:, classes.index(True)]
-    return model.predict(X)
+        return learners.positive_proba(model, X, True)
+    return learners.predict(model, X)
 
 
 def score(task: Task, y: np.ndarray, output: np.ndarray) -> float:
@@ -148,7 +126,7 @@ def score_draws(task: Task, y: np.ndarray, output: np.ndarray, weights: np.ndarr
     """
     weights = np.asarray(weights, dtype=float)
     if task.metric == "roc_auc":
-        return _weighted_auc(np.asarray(y, dtype=bool), np.asarray(output, dtype=float), weights)
+        return learners.weighted_auc(np.asarray(y, dtype=bool), np.asarray(output, dtype=float), weights)
     if task.metric == "r2":
         total = weights.sum(axis=1)
         mean = weights @ y / total
@@ -165,16 +143,3 @@ def score_draws(task: Task, y: np.ndarray, output: np.ndarray, weights: np.ndarr
         with np.errstate(invalid="ignore", divide="ignore"):
             recalls.append(weights @ (correct * in_class) / (weights @ in_class))
     return np.nanmean(np.array(recalls), axis=0)
-
-
-def _weighted_auc(y: np.ndarray, output: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """ROC AUC (ties count half) per row of ``weights``: the Mann-Whitney statistic over tie groups."""
-    order = np.argsort(output, kind="stable")
-    scores, y, weights = output[order], y[order], weights[:, order]
-    starts = np.flatnonzero(np.r_[True, scores[1:] != scores[:-1]])
-    positive = np.add.reduceat(weights * y, starts, axis=1)
-    negative = np.add.reduceat(weights * ~y, starts, axis=1)
-    below = np.cumsum(negative, axis=1) - negative
-    pairs = positive.sum(axis=1) * negative.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(pairs > 0, (positive * (below + 0.5 * negative)).sum(axis=1) / pairs, np.nan)

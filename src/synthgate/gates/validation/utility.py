@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from synthgate.gates.context import RunContext
-from synthgate.gates.validation.models import (METRIC_NAMES, Design, Task, design, make_model, predict, score,
-                                               score_draws, task_of)
+from synthgate.gates.validation.models import (METRIC_NAMES, Design, Task, design, fit, predict, score, score_draws,
+                                               task_of)
 from synthgate.reference import band, subsample
 from synthgate.verdict import Measurement, Rule, inconclusive, judge, skipped
 
@@ -149,20 +148,17 @@ def _one_repeat(ctx: RunContext, settings: Any, runs: UtilityRuns, repeat: int) 
         fitted = {key: _fit(name, task, source, rows, seed, settings.boosting_iterations)
                   for key, source, rows in (("trtr", real, real_train), ("tstr", synthetic, synthetic_train))}
         for key, model in fitted.items():
-            with one_thread():
-                output = predict(model, task, holdout.X[test_b])
+            output = predict(model, task, holdout.X[test_b])
             runs.add(name, key, score(task, y_b, output), _draws(task, y_b, output, weights_b))
         scores, draws = [], []
         for source, rows in honest:
-            with one_thread():
-                output = predict(_fit(name, task, source, rows, seed, settings.boosting_iterations), task,
-                                 holdout.X[test_b])
+            output = predict(_fit(name, task, source, rows, seed, settings.boosting_iterations), task,
+                             holdout.X[test_b])
             scores.append(score(task, y_b, output))
             draws.append(_draws(task, y_b, output, weights_b))
         runs.add(name, "thtr", float(np.nanmean(scores)) if np.isfinite(scores).any() else float("nan"),
                  np.concatenate(draws))
-        with one_thread():
-            output = predict(fitted["tstr"], task, synthetic.X[synthetic_test])
+        output = predict(fitted["tstr"], task, synthetic.X[synthetic_test])
         runs.add(name, "tsts", score(task, y_s, output), _draws(task, y_s, output, weights_s))
 
 
@@ -181,15 +177,8 @@ def _honest_training_sets(real: Design, holdout: Design, real_train: np.ndarray,
     return sets + [(pool, rng.choice(len(pool.y), size=size, replace=False)) for _ in range(fits - 1)]
 
 
-def _fit(name: str, task: Task, source, rows: np.ndarray, seed: int, iterations: int):
-    y = source.y[rows]
-    with one_thread():
-        return make_model(name, task, y, seed=seed, iterations=iterations).fit(source.X[rows], y)
-
-
-def one_thread():
-    """Small fits run single-threaded: OpenMP threads on a busy machine spin far longer than they work."""
-    return threadpool_limits(limits=1)
+def _fit(name: str, task: Task, source: Design, rows: np.ndarray, seed: int, iterations: int):
+    return fit(name, task, source.X[rows], source.y[rows], seed=seed, iterations=iterations)
 
 
 def _draws(task: Task, y: np.ndarray, output: np.ndarray, weights: np.ndarray) -> np.ndarray:
