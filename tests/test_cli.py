@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from synthgate import defects
-from tests.conftest import adult_split
+from tests.conftest import adult_split, independent_sample
 
 
 def synthgate(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -24,8 +24,9 @@ def files(tmp_path_factory):
     split = adult_split(3000, 0)
     split.real.to_csv(folder / "real.csv", index=False)
     split.holdout.to_parquet(folder / "holdout.parquet")
-    split.holdout.to_csv(folder / "honest.csv", index=False)
-    shifted = defects.shift_column(split.holdout, column="age", sigma=0.5, seed=0)
+    honest = independent_sample(2000, n=3000)   # a perfect generator: real rows in neither real nor holdout
+    honest.to_csv(folder / "honest.csv", index=False)
+    shifted = defects.shift_column(honest, column="age", sigma=0.5, seed=0)
     shifted.to_csv(folder / "shifted.csv", index=False)
     split.holdout.drop(columns=["age"]).to_csv(folder / "no_age.csv", index=False)
     (folder / "policy.toml").write_text('resamples = 20\ngates_enabled = ["fidelity"]\n')
@@ -73,8 +74,8 @@ def test_bad_policy_exits_2(files, tmp_path):
 def test_inconclusive_gate_fails_ci_only_when_the_policy_lists_it(files, tmp_path, listed, code):
     # An effect size far below the honest noise makes the honest fidelity check inconclusive.
     policy = tmp_path / "p.toml"
-    policy.write_text(f'resamples = 20\ngates_enabled = ["fidelity"]\nfail_on_inconclusive = {listed}\n'
-                      '[rules."fidelity.ks_max"]\nmax_noise = 1e-6\n')
+    tiny = "".join(f'[rules."fidelity.{m}"]\nmax_noise = 1e-6\n' for m in ("ks_max", "tvd_max", "pair_tvd_max"))
+    policy.write_text(f'resamples = 20\ngates_enabled = ["fidelity"]\nfail_on_inconclusive = {listed}\n{tiny}')
     done = synthgate("check", "--real", str(files / "real.csv"), "--holdout", str(files / "holdout.parquet"),
                      "--synthetic", str(files / "honest.csv"), "--policy", str(policy), "--out", str(tmp_path / "o"))
     assert done.returncode == code, done.stdout + done.stderr

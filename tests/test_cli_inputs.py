@@ -14,7 +14,7 @@ import pytest
 from synthgate import cli
 from synthgate.errors import LedgerError
 from synthgate.ledger import Ledger
-from tests.conftest import adult_split
+from tests.conftest import adult_split, independent_sample
 
 
 def synthgate(monkeypatch, capsys, *args) -> tuple[int, str, str]:
@@ -33,7 +33,7 @@ def files(tmp_path_factory):
     split = adult_split(1200, 0)
     split.real.to_csv(folder / "real.csv", index=False)
     split.holdout.to_parquet(folder / "holdout.parquet")
-    split.holdout.to_csv(folder / "honest.csv", index=False)
+    independent_sample(800, n=1200).to_csv(folder / "honest.csv", index=False)   # not the holdout itself
     (folder / "policy.toml").write_text('resamples = 10\ngates_enabled = ["fidelity"]\n')
     (folder / "meta.json").write_text(json.dumps(split.metadata))
     (folder / "a-file").write_text("not a folder\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 import pytest
-from tests.conftest import adult_split, honest_synthetic
+from tests.conftest import adult_split, honest_synthetic, independent_sample
 
 from synthgate.defects import regenerate
 from synthgate.gates.provenance import ProvenanceGate
@@ -51,8 +51,9 @@ def ledger(tmp_path_factory):
         yield opened
 
 
-def test_holdout_as_synthetic_passes_and_the_anchor_is_skipped_without_a_ledger():
-    result = run(adult_split().real, adult_split().holdout)
+@pytest.mark.parametrize("size", [1500, 3000])
+def test_an_independent_sample_passes_and_the_anchor_is_skipped_without_a_ledger(size):
+    result = run(adult_split().real, independent_sample(size))   # smaller and larger than the holdout
     verdicts = {m.id: m.verdict for m in result.measurements}
     assert all(verdicts[m] is Verdict.SKIPPED for m in ANCHOR)
     # At 2,000 rows some trend bands are wider than their rule's effect size: inconclusive, never warn or fail.
