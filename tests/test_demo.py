@@ -49,3 +49,14 @@ def test_demo_report_is_written(demo):
     html = write_demo_report(results, out, title="demo")
     assert html.stat().st_size < 5_000_000 and (out / "report.json").is_file()
     assert (out / "ledger.sqlite").is_file()
+
+
+def test_identifier_leak_is_caught_and_its_records_stay_private(demo):
+    out, results = demo
+    reuse = results["leaky-ids"].gate("privacy").measurement("privacy.identifier_reuse_rate")
+    assert reuse.verdict is Verdict.FAIL and "record_id" in reuse.reason
+    write_demo_report(results, out, title="demo")
+    private = out / "leaky-ids" / "private" / "records.parquet"
+    assert private.is_file() and (private.stat().st_mode & 0o077) == 0
+    shared = (out / "report.json").read_text() + (out / "report.html").read_text()
+    assert "r0000" not in shared   # no training ID appears in what is shared

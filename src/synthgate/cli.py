@@ -98,7 +98,7 @@ def demo(out: Path = typer.Option(Path("synthgate-demo"), help="Folder for repor
          seed: int = typer.Option(0, min=0, help="Seed for the split, the generator and the defects.")) -> None:
     """Run every gate on bundled real data (UCI Adult) with an honest generator and planted defects."""
     from synthgate.demo import VARIANTS, run_demo
-    from synthgate.report import write_demo_report
+    from synthgate.report import private_path, slug, write_demo_report
 
     check_out_folder(out)
     with RichProgress(console) as progress:
@@ -107,6 +107,11 @@ def demo(out: Path = typer.Option(Path("synthgate-demo"), help="Folder for repor
     path = write_demo_report(results, out, title="synthgate demo on UCI Adult", descriptions=descriptions)
     print_matrix(results, descriptions)
     console.print(f"wrote {path} (open it in a browser) and {path.with_suffix('.json')}")
+    for name in results:
+        private = private_path(out / slug(name))
+        if private.is_file():
+            console.print(f"wrote {escape(str(private))}: SENSITIVE, positions of the '{name}' rows that expose "
+                          "real records; keep it private, do not share it")
 
 
 @app.command()

@@ -4,7 +4,10 @@ Shows which gate catches which defect, and that the surface check (fidelity) pas
 control row (an independent real sample standing in for a perfect generator) shows what a clean pass is.
 The demo registers its data in a fresh provenance ledger (``ledger.sqlite`` in the output folder), so the
 provenance and validation gates judge real lineage, and a second-generation generator trained only on the
-first one's output shows the anchor rule failing.
+first one's output shows the anchor rule failing. The ``leaky-ids`` row gives every table a record-ID column
+and lets 1 % of the synthetic rows carry training IDs: the privacy gate names the column, and the positions
+of the exposed records go to the variant's private file (``<out>/leaky-ids/private/records.parquet``), never
+into the shared report.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ class Variant:
     make: Callable[["DemoData", int], pd.DataFrame]
     generator: str = "cart-gen1"
     fresh: Callable[[pd.DataFrame, int], pd.DataFrame] | None = None
+    with_ids: bool = False  # real, holdout and synthetic carry a record-ID column (``DemoData.ids``)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class DemoData:
     second_generation: pd.DataFrame
     control: pd.DataFrame
     metadata: dict
+    ids: dict[str, pd.DataFrame]  # real, holdout, synthetic with a record-ID column, 1 % training IDs reused
 
 
 VARIANTS = (
@@ -61,6 +66,8 @@ VARIANTS = (
     Variant("collapsed", "numerical spread shrunk to 0.8 σ and a frequent category dropped",
             lambda d, seed: defects.drop_category(defects.shrink_spread(d.synthetic, factor=0.8, seed=seed),
                                                   column="relationship", category="Unmarried", seed=seed)),
+    Variant("leaky-ids", "a record-ID column passed through: 1 % of rows carry a training row's ID",
+            lambda d, seed: d.ids["synthetic"], generator="cart-gen1-ids", with_ids=True),
     Variant("recursive", "generation 2: a generator trained only on generation 1's synthetic output",
             lambda d, seed: d.second_generation, generator="cart-gen2"),
     Variant("drifted", "fresh real data shifted: age +0.5 σ (the generator is stale)",
@@ -94,7 +101,8 @@ def _check_variant(job: tuple) -> tuple[str, CheckResult]:
     variant = next(v for v in VARIANTS if v.name == name)
     metadata = {**data.metadata, "generator": {"name": variant.generator, "kind": "cart"}}
     fresh = variant.fresh(data.holdout, seed) if variant.fresh else None
-    result = check(data.real, data.holdout, variant.make(data, seed), metadata=metadata, policy=DEMO_POLICY,
+    real, holdout = (data.ids["real"], data.ids["holdout"]) if variant.with_ids else (data.real, data.holdout)
+    result = check(real, holdout, variant.make(data, seed), metadata=metadata, policy=DEMO_POLICY,
                    seed=seed, fresh=fresh, ledger=ledger_path)
     return variant.name, result
 
@@ -118,7 +126,13 @@ def _prepare(ledger: Ledger, seed: int, rows: int, progress: Progress) -> DemoDa
     control = load_adult_independent(seed, n=rows, size=len(split.holdout))
     perfect = ledger.register_generator(name="control", kind="independent real sample", trained_on=[real.id])
     ledger.register_dataset(control, name="control-output", origin="machine", generator_id=perfect.id)
+    ids = defects.reuse_identifiers({"real": split.real, "holdout": split.holdout, "synthetic": synthetic},
+                                    fraction=0.01, seed=seed)
+    real_ids = ledger.register_dataset(ids["real"], name="adult-real-ids", origin="human")
+    ledger.register_dataset(ids["holdout"], name="adult-holdout-ids", origin="human")
+    leaky = ledger.register_generator(name="cart-gen1-ids", kind="cart", trained_on=[real_ids.id])
+    ledger.register_dataset(ids["synthetic"], name="cart-gen1-ids-output", origin="machine", generator_id=leaky.id)
     progress("demo: fitting generators", 2, 2)
-    return DemoData(split.real, split.holdout, synthetic, second_generation, control, meta)
+    return DemoData(split.real, split.holdout, synthetic, second_generation, control, meta, ids)
 
 

@@ -80,16 +80,8 @@ def _near_category(tables: Tables, source: Source, modes, seed: int) -> tuple[Ta
 
 def _identifier_reuse(tables: Tables, source: Source, modes, seed: int) -> tuple[Tables, dict]:
     """A record-ID column on every table (distinct per role), 1 % of synthetic rows carrying training IDs."""
-    rng = np.random.default_rng(seed)
-    out = {role: None if table is None else table.assign(record_id=[f"{role[0]}{i:07d}" for i in range(len(table))])
-           for role, table in tables.items()}
-    synthetic = out["synthetic"]
-    count = round(ID_FRACTION * len(synthetic))
-    rows = rng.choice(len(synthetic), size=count, replace=False)
-    ids = synthetic["record_id"].to_numpy(copy=True)
-    ids[rows] = out["real"]["record_id"].to_numpy()[rng.choice(len(out["real"]), size=count, replace=False)]
-    out["synthetic"] = synthetic.assign(record_id=ids)
-    return out, {"reused_ids": count}
+    out = defects.reuse_identifiers(tables, fraction=ID_FRACTION, seed=seed)
+    return out, {"reused_ids": round(ID_FRACTION * len(tables["synthetic"]))}
 
 
 def _outcome_shift(tables: Tables, source: Source, modes, seed: int) -> tuple[Tables, dict]:

@@ -222,3 +222,37 @@ def _step_widest(noisy_row, source_row, scale, low, high, is_int, rng) -> None:
     elif source_row[j] - step < low[j]:
         up = True
     noisy_row[j] = source_row[j] + (step if up else -step)
+
+
+def reuse_identifiers(tables: dict[str, pd.DataFrame | None], *, fraction: float, seed: int,
+                      column: str = "record_id") -> dict[str, pd.DataFrame | None]:
+    """Give every table a record-ID column (distinct per table), then let ``fraction`` of the synthetic rows
+    carry training IDs (``tables["real"]``'s): a generator that passes an identifier column through.
+
+    ``tables`` maps role names to tables (``None`` kept as is); ``"real"`` and ``"synthetic"`` are required.
+    IDs are the role's first letter and a row number (``r0000042``), so tables never share one by chance.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> out = reuse_identifiers({"real": pd.DataFrame({"x": range(5)}), "synthetic": pd.DataFrame({"x": range(4)})},
+    ...                         fraction=0.5, seed=0)
+    >>> sorted(i[0] for i in out["synthetic"]["record_id"])
+    ['r', 'r', 's', 's']
+    """
+    check_share(fraction, "fraction")
+    if column in (tables["real"].columns.tolist() + tables["synthetic"].columns.tolist()):
+        raise ValueError(f"the tables already have a column {column!r}.")
+    rng = make_rng(seed)
+    out = {role: None if table is None else
+           table.assign(**{column: [f"{role[0]}{i:07d}" for i in range(len(table))]})
+           for role, table in tables.items()}
+    synthetic, real = out["synthetic"], out["real"]
+    count = round(fraction * len(synthetic))
+    if count > len(real):
+        raise ValueError(f"{count} reused IDs asked for, but real has only {len(real)} rows.")
+    rows = rng.choice(len(synthetic), size=count, replace=False)
+    ids = synthetic[column].to_numpy(copy=True)
+    ids[rows] = real[column].to_numpy()[rng.choice(len(real), size=count, replace=False)]
+    out["synthetic"] = synthetic.assign(**{column: ids})
+    return out

@@ -70,6 +70,7 @@ def _write_private(result: CheckResult, out: Path) -> CheckResult:
     if not tables:
         path.unlink(missing_ok=True)
         return result
+    path.parent.parent.mkdir(parents=True, exist_ok=True)
     path.parent.mkdir(mode=0o700, exist_ok=True)
     os.chmod(path.parent, 0o700)
     frame = pd.concat([table.assign(gate=gate) for gate, table in tables.items()], ignore_index=True)
@@ -101,9 +102,11 @@ def write_demo_report(results: Mapping[str, CheckResult], out_dir: str | Path, *
                       descriptions: Mapping[str, str] | None = None) -> Path:
     """Write the demo page: a "variant × gate → verdict" matrix, then every variant's full report, into
     ``out_dir/report.html``, and ``out_dir/report.json`` = ``{"title", "variants": {name: result}}``.
-    Returns the HTML path (its ``.with_suffix(".json")`` is the JSON)."""
+    Returns the HTML path (its ``.with_suffix(".json")`` is the JSON). A variant's per-record findings go to
+    ``private_path(out_dir / variant)``, as ``write_report`` does for one result."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    results = {name: _write_private(result, out / slug(name)) for name, result in results.items()}
     text = _demo_json(results, title, descriptions)
     (out / "report.json").write_text(text, encoding="utf-8")
     loaded_title, loaded, loaded_descriptions = read_demo_json(text)
