@@ -134,3 +134,33 @@ def test_bad_scheduler_addresses_are_input_errors(scheduler):
 
 def test_no_scheduler_means_the_local_executor():
     assert isinstance(open_executor(None), LocalExecutor)
+
+
+@pytest.mark.parametrize("exclude_self", [False, True])
+def test_sharded_search_gives_the_neighbours_of_one_search(exclude_self):
+    from synthgate.executor.shards import sharded_knn
+    from synthgate.neighbors import knn
+
+    rng = np.random.default_rng(0)
+    base = np.round(rng.normal(size=(700, 4)), 1).astype(np.float32)   # rounded: ties and exact duplicates
+    query = base if exclude_self else np.round(rng.normal(size=(90, 4)), 1).astype(np.float32)
+    whole = knn(query, base, 5, exclude_self=exclude_self)
+    sharded = sharded_knn(LocalExecutor(), query, base, 5, exclude_self=exclude_self, shards=6)
+    assert np.array_equal(whole.indices, sharded.indices)
+    assert np.array_equal(whole.distances, sharded.distances)
+
+
+def test_a_check_with_an_executor_gives_the_same_result():
+    from synthgate.gates.privacy import PrivacyGate
+    from synthgate.run import check
+    from tests.conftest import adult_split, independent_sample
+
+    split = adult_split(1500, 0)
+    policy = {"resamples": 20, "gates": {"privacy": {"attacks": 100}}}
+    here = check(split.real, split.holdout, independent_sample(600, n=1500), metadata=split.metadata,
+                 policy=policy, gates=[PrivacyGate()])
+    executor = LocalExecutor()
+    executor.parallelism = 4   # four shards per search, merged
+    sharded = check(split.real, split.holdout, independent_sample(600, n=1500), metadata=split.metadata,
+                    policy=policy, gates=[PrivacyGate()], executor=executor)
+    assert [m.to_dict() for m in here.gates[0].measurements] == [m.to_dict() for m in sharded.gates[0].measurements]

@@ -104,3 +104,39 @@ def test_scan_with_a_scheduler_gives_the_same_output(tmp_path, cluster, schedule
     assert spread.output == plain.output and spread.exit_code == plain.exit_code
     report = json.loads((tmp_path / "spread.json").read_text())
     assert report == json.loads((tmp_path / "plain.json").read_text()) and report["exact"] >= 40
+
+
+def test_a_check_with_its_neighbour_searches_on_the_cluster_gives_the_same_result(cluster):
+    from synthgate.gates.privacy import PrivacyGate
+    from synthgate.run import check
+    from tests.conftest import adult_split, independent_sample
+
+    split = adult_split(1500, 0)
+    policy = {"resamples": 20, "gates": {"privacy": {"attacks": 100}}}
+    here = check(split.real, split.holdout, independent_sample(600, n=1500), metadata=split.metadata,
+                 policy=policy, gates=[PrivacyGate()])
+    remote = check(split.real, split.holdout, independent_sample(600, n=1500), metadata=split.metadata,
+                   policy=policy, gates=[PrivacyGate()], executor=cluster)
+    assert cluster.parallelism == 2
+    assert [m.to_dict() for m in here.gates[0].measurements] == [m.to_dict() for m in remote.gates[0].measurements]
+
+
+def test_check_on_the_command_line_with_a_scheduler_writes_the_same_report(cluster, tmp_path):
+    from synthgate.cli import app
+    from tests.conftest import adult_split, independent_sample
+
+    split = adult_split(1500, 0)
+    split.real.to_csv(tmp_path / "real.csv", index=False)
+    split.holdout.to_csv(tmp_path / "holdout.csv", index=False)
+    independent_sample(600, n=1500).to_csv(tmp_path / "synthetic.csv", index=False)
+    (tmp_path / "policy.toml").write_text('resamples = 20\ngates_enabled = ["privacy"]\n'
+                                          '[gates.privacy]\nattacks = 100\n')
+    base = ["check", "--real", str(tmp_path / "real.csv"), "--holdout", str(tmp_path / "holdout.csv"),
+            "--synthetic", str(tmp_path / "synthetic.csv"), "--policy", str(tmp_path / "policy.toml")]
+    reports = []
+    for name, extra in (("here", []), ("cluster", ["--scheduler", cluster.address])):
+        done = CliRunner().invoke(app, [*base, "--out", str(tmp_path / name), *extra])
+        assert done.exit_code in (0, 1), done.output
+        report = json.loads((tmp_path / name / "report.json").read_text())
+        reports.append([g["measurements"] for g in report["gates"]])
+    assert reports[0] == reports[1]

@@ -60,13 +60,18 @@ def check(real: Path = typer.Option(..., help="The generator's training data (CS
                                                             "(default: UTF-8)."),
           junit_xml: Optional[Path] = typer.Option(None, "--junit-xml", help="Also write a JUnit XML test report "
                                                    "here: one test suite per gate, one test case per "
-                                                   "measurement.")) -> None:
+                                                   "measurement."),
+          scheduler: Optional[str] = typer.Option(None, help="Run the nearest-neighbour searches on a Dask "
+                                                  "cluster: tcp://HOST:PORT, or local:N for N local worker "
+                                                  "processes (needs: pip install 'synthgate\\[dask]'). Same "
+                                                  "neighbours, same verdicts.")) -> None:
     """Run every gate. Exit 0 when no gate fails CI; 1 when a gate is at or above --fail-on, errored, or is
     inconclusive while the policy's fail_on_inconclusive lists it (default: privacy); 2 on bad input or policy.
     Under GitHub Actions (GITHUB_ACTIONS=true) it also prints an ::error / ::warning annotation per failing or
     warning measurement."""
     from synthgate.policy import load_policy
     from synthgate.report import write_report
+    from synthgate.executor import open_executor
     from synthgate.run import check as run_check
 
     check_out_folder(out)
@@ -74,9 +79,10 @@ def check(real: Path = typer.Option(..., help="The generator's training data (CS
         check_out_file(junit_xml, "--junit-xml")
     real, holdout, synthetic, fresh = table_files((real, holdout, synthetic, fresh), sep=sep, encoding=encoding)
     loaded = load_policy(policy)
-    with RichProgress(console) as progress:
+    with open_executor(scheduler) as executor, RichProgress(console) as progress:
         result = run_check(real, holdout, synthetic, metadata=metadata, policy=loaded, seed=seed, fresh=fresh,
-                           ledger=ledger or loaded.ledger, progress=progress)
+                           ledger=ledger or loaded.ledger, progress=progress,
+                           executor=None if scheduler is None else executor)
     json_path, html_path = write_report(result, out)
     if ledger or loaded.ledger:
         _record_check(result, ledger or loaded.ledger, metadata)

@@ -25,7 +25,8 @@ _VERSIONED = ("synthgate", "numpy", "pandas", "scipy", "scikit-learn", "faiss-cp
 
 def check(real: TableLike, holdout: TableLike, synthetic: TableLike, *, metadata: Any = None,
           policy: Any = None, seed: int | None = None, fresh: TableLike | None = None, ledger: Any = None,
-          gates: Iterable[Gate] | None = None, progress: Progress | None = None) -> CheckResult:
+          gates: Iterable[Gate] | None = None, progress: Progress | None = None,
+          executor: Any = None) -> CheckResult:
     """Run every gate on ``synthetic`` against ``real`` (the generator's training data) and ``holdout``.
 
     Parameters
@@ -35,12 +36,17 @@ def check(real: TableLike, holdout: TableLike, synthetic: TableLike, *, metadata
     policy : path, dict or ``Policy``: thresholds relative to the honest reference; defaults apply.
     seed : overrides the policy's seed. Results are deterministic for a seed.
     ledger : an open ``synthgate.ledger.Ledger`` (or a path / URL) for the provenance gates.
+    executor : a ``synthgate.executor`` executor (e.g. ``DaskExecutor("tcp://host:8786")``): the shared
+        nearest-neighbour searches run there, shard by shard, with the same neighbours; the rest runs here.
 
     Examples
     --------
-    >>> from synthgate.datasets import load_adult
-    >>> split = load_adult(0, n=2000)
-    >>> result = check(split.real, split.holdout, split.holdout, metadata=split.metadata)
+    >>> from synthgate.datasets import load_adult, load_adult_independent
+    >>> from synthgate.gates.fidelity import FidelityGate
+    >>> split = load_adult(0, n=4000)
+    >>> perfect = load_adult_independent(0, n=4000, size=1500)   # real rows neither in real nor holdout
+    >>> result = check(split.real, split.holdout, perfect, metadata=split.metadata, policy={"resamples": 20},
+    ...                gates=[FidelityGate()])
     >>> result.gate("fidelity").verdict.value
     'pass'
     """
@@ -54,7 +60,7 @@ def check(real: TableLike, holdout: TableLike, synthetic: TableLike, *, metadata
         from synthgate.errors import InputError
         raise InputError(f"seed {seed!r} is not a non-negative whole number.", fix="Pass a seed of 0 or more.")
     ctx = build_context(real, holdout, synthetic, metadata=metadata, policy=policy, seed=seed, fresh=fresh,
-                        ledger=ledger, progress=progress or no_progress)
+                        ledger=ledger, progress=progress or no_progress, executor=executor)
     results = tuple(run_gate(gate, ctx) for gate in gates)
     return CheckResult(results, seed=seed, inputs=describe_inputs(ctx.tables), versions=versions(),
                        policy=policy.model_dump(mode="json"), notes=ctx.schema.notes,
@@ -103,7 +109,8 @@ def check_generations(tables: Sequence[pd.DataFrame], *, metadata: Any = None, p
 
 def build_context(real: TableLike, holdout: TableLike, synthetic: TableLike, *, metadata: Any = None,
                   policy: Any = None, seed: int = 0, fresh: TableLike | None = None, ledger: Any = None,
-                  progress: Progress = no_progress, holdout_is_generation_zero: bool = False) -> RunContext:
+                  progress: Progress = no_progress, holdout_is_generation_zero: bool = False,
+                  executor: Any = None) -> RunContext:
     """Load and validate the inputs once; the frozen context every gate receives."""
     policy = load_policy(policy)
     meta = load_metadata(metadata)
@@ -116,7 +123,7 @@ def build_context(real: TableLike, holdout: TableLike, synthetic: TableLike, *, 
     if ledger is not None and not hasattr(ledger, "scan"):
         from synthgate.ledger import Ledger
         ledger = Ledger.open(ledger, create=False)
-    return RunContext(Tables(**frames), schema, policy, seed, meta, ledger, progress)
+    return RunContext(Tables(**frames), schema, policy, seed, meta, ledger, progress, executor)
 
 
 def run_gate(gate: Gate, ctx: RunContext) -> GateResult:

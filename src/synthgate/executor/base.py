@@ -48,6 +48,9 @@ class Executor(ABC):
     manager, or call :meth:`close`, to release what it started.
     """
 
+    #: how many partitions it processes at once (shards a search into at least this many)
+    parallelism: int = 1
+
     @abstractmethod
     def map_partitions(self, fn: Callable[..., T], dataset: PartitionedDataset, *args: Any) -> list[T]:
         """``fn`` applied to every partition, results in partition order."""

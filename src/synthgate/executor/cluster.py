@@ -73,6 +73,12 @@ class DaskExecutor(Executor):
                          fix=SCHEDULER_HELP)
 
     @property
+    def parallelism(self) -> int:
+        """Worker threads on the cluster now (at least 1)."""
+        workers = self.client.scheduler_info().get("workers", {})
+        return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+
+    @property
     def address(self) -> str:
         """The scheduler's address."""
         return self.client.scheduler.address

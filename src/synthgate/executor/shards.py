@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 
 from synthgate.data.fingerprints import mix
+from synthgate.executor.dataset import PartitionedDataset
 from synthgate.neighbors import Neighbors, knn
+from synthgate.neighbors.engine import drop_self
 
 __all__ = ["RowSample", "as_float_table", "merge_samples", "row_keys", "sample_partition", "shard_neighbors"]
 
@@ -71,3 +73,25 @@ def shard_neighbors(partition: pd.DataFrame, queries: np.ndarray, k: int, encode
     base = (encode or as_float_table)(partition)
     found = knn(queries, base, min(k, len(base)))
     return Neighbors(found.distances, found.indices + np.int64(partition.index[0]))
+
+
+#: rows of base table per shard when a run's neighbour search goes to an executor (``sharded_knn``)
+SHARD_ROWS = 50_000
+
+
+def sharded_knn(executor, query: np.ndarray, base: np.ndarray, k: int, *, exclude_self: bool = False,
+                shards: int | None = None) -> Neighbors:
+    """``synthgate.neighbors.knn`` with the base table cut into shards searched where ``executor`` runs.
+
+    The same neighbours as ``knn``: each shard's top k in canonical (distance, index) order, merged in
+    canonical order; with ``exclude_self`` one more is searched and each row's own index dropped, as ``knn``
+    does. ``shards`` defaults to one per ``SHARD_ROWS`` base rows, at least ``executor.parallelism``.
+    """
+    width = min(k + 1 if exclude_self else k, len(base))
+    count = shards or max(getattr(executor, "parallelism", 1), -(-len(base) // SHARD_ROWS))
+    table = PartitionedDataset.from_frame(pd.DataFrame(np.ascontiguousarray(base, dtype=np.float32)),
+                                          partitions=max(1, min(count, len(base))))
+    found = executor.topk_neighbors(np.asarray(query, dtype=np.float32), table, width)
+    if not exclude_self:
+        return found
+    return Neighbors(*drop_self(found.distances, found.indices))

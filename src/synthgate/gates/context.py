@@ -59,6 +59,8 @@ class RunContext:
     metadata: Metadata = field(default_factory=Metadata)
     ledger: Any = None
     progress: Progress = no_progress
+    #: a ``synthgate.executor.Executor``: where the shared neighbour searches run (None: here, one process)
+    executor: Any = None
     _cache: dict = field(default_factory=dict, repr=False)
 
     def rng(self, purpose: str) -> np.random.Generator:
@@ -92,6 +94,7 @@ class RunContext:
 
         ``query == base`` excludes each row itself. A cached larger k serves a smaller one.
         """
+        from synthgate.executor.shards import sharded_knn
         from synthgate.neighbors import knn
 
         cached = [key for key in self._cache if key[:3] == ("knn", query, base) and key[3] >= k]
@@ -101,7 +104,11 @@ class RunContext:
 
         def compute():
             self.progress(f"neighbours {query}→{base}", 0, 1)
-            result = knn(self.encoded(query), self.encoded(base), k, exclude_self=query == base)
+            if self.executor is None:
+                result = knn(self.encoded(query), self.encoded(base), k, exclude_self=query == base)
+            else:  # the same neighbours, the base table's shards searched where the executor runs
+                result = sharded_knn(self.executor, self.encoded(query), self.encoded(base), k,
+                                     exclude_self=query == base)
             self.progress(f"neighbours {query}→{base}", 1, 1)
             return result
 

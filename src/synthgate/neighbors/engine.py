@@ -89,7 +89,7 @@ def _knn(query: np.ndarray, base: np.ndarray, k: int, exclude_self: bool, block_
     dist, idx = _expand(dist, ids, base_groups, width)
     dist, idx = dist[query_groups.inverse], idx[query_groups.inverse]
     if exclude_self:
-        dist, idx = _drop_self(dist, idx)
+        dist, idx = drop_self(dist, idx)
     return Neighbors(dist, idx)
 
 
@@ -136,7 +136,7 @@ def _expand(dist: np.ndarray, ids: np.ndarray, groups: RowGroups,
     return out_d, out_i
 
 
-def _drop_self(dist: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def drop_self(dist: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Remove each row's own index; rows whose own index fell beyond the list lose the last entry."""
     n, width = idx.shape
     own = idx == np.arange(n)[:, None]
