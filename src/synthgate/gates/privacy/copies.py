@@ -121,15 +121,14 @@ def unique_copy_rate(ctx: RunContext, rule: Rule) -> Measurement:
                "holdout_copies_of_unique_records": int(held.sum()),
                "unique": "once in train ∪ holdout (a holdout row leaves itself out)"}
     return rate_versus_holdout(ctx, "privacy.unique_copy_rate", rule, flags, held, details=details,
-                               resplit_hits=resplit_hits(ctx, "unique"))
+                               resplit_hits=resplit_unique_hits(ctx))
 
 
-def resplit_hits(ctx: RunContext, kind: str) -> np.ndarray:
-    """The holdout's hits in honest re-splits of train + holdout (the holdout's size, train's size kept).
+def resplit_unique_hits(ctx: RunContext) -> np.ndarray:
+    """The holdout's unique-copy hits in honest re-splits of train + holdout (the holdout's size, train's kept).
 
-    ``unique``: outside rows equal to a pseudo-train record that occurs once in train ∪ holdout besides the row
-    itself (the leave-one-out rule of ``unique_flags``); ``exact``: outside rows equal to a pseudo-train row.
-    Unique copies need them: whether a record is unique depends on the holdout too, so the holdout's own count
+    A hit: an outside row equal to a pseudo-train record that occurs once in train ∪ holdout besides the row
+    itself (the leave-one-out rule of ``unique_flags``). Unique copies need them: whether a record is unique depends on the holdout too, so the holdout's own count
     is unbiased only on average over splits. A plain copy's rate is a property of train alone, which the
     holdout's rows (independent given train) estimate without bias, so ``exact_copy_rate`` keeps them.
     """
@@ -137,16 +136,15 @@ def resplit_hits(ctx: RunContext, kind: str) -> np.ndarray:
         found = profiles(ctx)
         total = found.in_train + found.in_holdout
         n_real, n_holdout = len(ctx.tables.real), len(ctx.tables.holdout)
-        rng = ctx.rng(f"privacy.copies.resplits.{kind}")
+        rng = ctx.rng("privacy.copies.resplits.unique")
         hits = []
         for split in resplits(n_real, n_holdout, n_holdout, ctx.policy.resamples, rng):
             in_train = np.bincount(found.pool[split.pseudo_real()], minlength=len(total))
             profile = found.pool[split.outside]
-            flags = in_train[profile] > 0 if kind == "exact" else (in_train[profile] == 1) & (total[profile] == 2)
-            hits.append(int(flags.sum()))
+            hits.append(int(((in_train[profile] == 1) & (total[profile] == 2)).sum()))
         return np.array(hits, dtype=float)
 
-    return ctx._cached(("privacy-resplit-hits", kind), compute)
+    return ctx._cached(("privacy-resplit-hits", "unique"), compute)
 
 
 def isolation(ctx: RunContext) -> np.ndarray:
