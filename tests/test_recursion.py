@@ -152,7 +152,8 @@ def test_check_generations_uses_a_real_holdout_when_given():
     split = adult_split()
     chain = cart_chain()
     result = check_generations(chain, metadata=split.metadata, policy=FAST, holdout=split.holdout)
-    assert result.measurement("provenance.extinct_categories").reference.method == "pooled real+holdout re-splits"
+    method = result.measurement("provenance.extinct_categories").reference.method
+    assert "holdout" in method and "re-splits" in method
     assert result.verdict is Verdict.FAIL
 
 

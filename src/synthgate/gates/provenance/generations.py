@@ -19,7 +19,8 @@ from synthgate.gates.base import GateResult
 from synthgate.gates.context import MASK, RunContext
 from synthgate.gates.provenance.recursion import GenerationStatistics, Profile, expected_extinct, generation_trend
 from synthgate.reference import POOLED_METHOD, band, resplits, subsample
-from synthgate.verdict import Measurement, Rule, inconclusive, judge, skipped
+from synthgate.reference.categories import missing_categories
+from synthgate.verdict import Measurement, Reference, Rule, inconclusive, judge, skipped
 
 SPREAD = "provenance.spread_ratio"
 TAIL = "provenance.tail_ratio"
@@ -135,10 +136,23 @@ def generation_measurements(ctx: RunContext, settings: Any, rule_of: Callable[[s
                                     n=draws.n, worse="lower"))
             continue
         value, honest = draws.summaries(mid)
-        reference = band(honest, level=ctx.policy.band, n=draws.n, method=draws.method)
+        if mid == EXTINCT and draws.method == HOLDOUT_METHOD:
+            reference = _extinct_reference(ctx, draws, honest)
+        else:
+            reference = band(honest, level=ctx.policy.band, n=draws.n, method=draws.method)
         details = _details(ctx, draws, mid, label)
         out.append(judge(mid, value, reference, rule_of(mid), n=draws.n, details=details))
     return out
+
+
+def _extinct_reference(ctx: RunContext, draws: GenerationDraws, honest: np.ndarray) -> Reference:
+    """Lost categories given real (see ``synthgate.reference.categories``), not only over tables like real."""
+    profile = draws.profile
+    codes = profile.prepare(ctx.tables.holdout).codes
+    holdout = [np.bincount(codes[c][codes[c] >= 0], minlength=len(profile.counts[c])) for c in profile.categorical]
+    return missing_categories([profile.counts[c] for c in profile.categorical], holdout,
+                              holdout_rows=len(ctx.tables.holdout), n=draws.n, resplit_draws=honest,
+                              level=ctx.policy.band)
 
 
 def _missing(draws: GenerationDraws, mid: str) -> str:
