@@ -9,7 +9,7 @@ resamples of generation 0 (one honest resampling generation) in ``synthgate.run.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -93,13 +93,31 @@ def _resplit_draws(ctx: RunContext, profile: Profile, n: int, columns: tuple, rn
         pseudo = Profile(None, schema, tail_quantile=tail_quantile, prepared=pool.take(split.pseudo_real()),
                          bounds=profile.bounds)
         honest.append(pseudo.statistics(pool, split.stand_in, tail_columns=columns))
-    return honest
+    return _given_real(honest, profile.statistics(profile.prepare(ctx.tables.holdout), tail_columns=columns),
+                       n=n, n_real=len(ctx.tables.real), n_holdout=len(ctx.tables.holdout))
+
+
+def _given_real(honest: list[GenerationStatistics], holdout: GenerationStatistics, *, n: int, n_real: int,
+                n_holdout: int) -> list[GenerationStatistics]:
+    """Re-split spread and tail ratios re-centred on this real: the holdout's ratio times the draw's ratio ** k.
+
+    Given real, a sample's ratio to real is centred on the population's value over real's, which the holdout
+    estimates; a re-split's ratio is centred on 1 whatever real's own luck. In heavy-tailed columns that
+    luck dominates (Adult capital_gain, seed 69: 1,000 independent samples have a median spread ratio of 0.72,
+    the re-split band was [0.67, 0.99]). k scales the draw's log-ratio spread, that of an n-row sample against
+    real's n_real rows, to the comparison's: an n-row sample against the n_holdout-row estimate of the centre.
+    """
+    k = float(np.sqrt((1 / n + 1 / n_holdout) / (1 / n + 1 / n_real)))
+
+    def shift(draw: dict[str, float], centre: dict[str, float]) -> dict[str, float]:
+        return {c: centre[c] * v ** k if np.isfinite(centre.get(c, np.nan)) and v >= 0 else v
+                for c, v in draw.items()}
+
+    return [replace(h, spread=shift(h.spread, holdout.spread), tail=shift(h.tail, holdout.tail)) for h in honest]
 
 
 def _pooled_categories(ctx: RunContext) -> Any:
     """The schema with each categorical column's categories extended by those only the holdout has."""
-    from dataclasses import replace
-
     columns = []
     for column in ctx.schema.columns:
         if column.name in ctx.schema.categorical:
