@@ -2,7 +2,8 @@
 
 Seed 59 (1,000 independent real rows as synthetic): the sample has no row of 64 of real's categories, and the
 re-split band (built over tables like real, not given this real) made it a FAIL. This real drew many rare
-categories: 60 other independent samples of 1,000 rows miss 55 of them on average, 67 at the 97.5 % point. See ``synthgate.reference.categories``.
+categories: 60 other independent samples of 1,000 rows miss 55 of them on average, 67 at the 97.5 % point.
+See ``synthgate.reference.categories``.
 """
 
 from synthgate.verdict import Verdict

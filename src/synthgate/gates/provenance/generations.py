@@ -51,6 +51,7 @@ class GenerationDraws:
     value: GenerationStatistics
     honest: list[GenerationStatistics]
     method: str
+    holdout_counts: tuple[np.ndarray, ...] = ()  # per categorical column, over real's categories (re-splits only)
 
     def summaries(self, mid: str) -> tuple[float, np.ndarray]:
         key = _SUMMARY[mid]
@@ -68,10 +69,14 @@ def generation_draws(ctx: RunContext, settings: Any, *, method: str = HOLDOUT_ME
         synthetic = profile.prepare(ctx.tables.synthetic)
         value = profile.statistics(synthetic, subsample(len(ctx.tables.synthetic), n, rng), tail_columns=columns)
         if method == BOOTSTRAP_METHOD:
-            honest = _one_generation_draws(ctx, profile, n, columns, rng)
-        else:
-            honest = _resplit_draws(ctx, profile, n, columns, rng, settings.tail_quantile)
-        return GenerationDraws(profile, n, value, honest, method)
+            return GenerationDraws(profile, n, value, _one_generation_draws(ctx, profile, n, columns, rng), method)
+        holdout = profile.prepare(ctx.tables.holdout)
+        honest = _resplit_draws(ctx, profile, n, columns, rng, settings.tail_quantile)
+        honest = _given_real(honest, profile.statistics(holdout, tail_columns=columns), n=n,
+                             n_real=len(ctx.tables.real), n_holdout=holdout.rows)
+        counts = tuple(np.bincount(holdout.codes[c][holdout.codes[c] >= 0], minlength=len(profile.counts[c]))
+                       for c in profile.categorical)
+        return GenerationDraws(profile, n, value, honest, method, counts)
 
     return ctx._cached(("provenance-generations", method), compute)
 
@@ -93,8 +98,7 @@ def _resplit_draws(ctx: RunContext, profile: Profile, n: int, columns: tuple, rn
         pseudo = Profile(None, schema, tail_quantile=tail_quantile, prepared=pool.take(split.pseudo_real()),
                          bounds=profile.bounds)
         honest.append(pseudo.statistics(pool, split.stand_in, tail_columns=columns))
-    return _given_real(honest, profile.statistics(profile.prepare(ctx.tables.holdout), tail_columns=columns),
-                       n=n, n_real=len(ctx.tables.real), n_holdout=len(ctx.tables.holdout))
+    return honest
 
 
 def _given_real(honest: list[GenerationStatistics], holdout: GenerationStatistics, *, n: int, n_real: int,
@@ -165,10 +169,7 @@ def generation_measurements(ctx: RunContext, settings: Any, rule_of: Callable[[s
 
 def _extinct_reference(ctx: RunContext, draws: GenerationDraws, honest: np.ndarray) -> Reference:
     """Lost categories given real (see ``synthgate.reference.categories``), not only over tables like real."""
-    profile = draws.profile
-    codes = profile.prepare(ctx.tables.holdout).codes
-    holdout = [np.bincount(codes[c][codes[c] >= 0], minlength=len(profile.counts[c])) for c in profile.categorical]
-    return missing_categories([profile.counts[c] for c in profile.categorical], holdout,
+    return missing_categories([draws.profile.counts[c] for c in draws.profile.categorical], draws.holdout_counts,
                               holdout_rows=len(ctx.tables.holdout), n=draws.n, resplit_draws=honest,
                               level=ctx.policy.band)
 
