@@ -11,7 +11,7 @@ reference band also holds what honest re-splits of real + holdout lose at the sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterable
 
 import numpy as np
@@ -19,6 +19,7 @@ import numpy as np
 from synthgate.gates.context import RunContext
 from synthgate.gates.coverage.common import ItemDraws, item_draws, role_values, significantly_low
 from synthgate.reference import Resplit
+from synthgate.reference.categories import SHARES_METHOD, counts_given_real
 from synthgate.verdict import Measurement, Reference, Rule, inconclusive, judge, skipped
 
 RETENTION = "coverage.category_retention"
@@ -141,13 +142,22 @@ def _retention(ctx: RunContext, test: CategoryTest, draws: ItemDraws, rule: Rule
     if not columns:
         return inconclusive(RETENTION, f"no column's categories rarer than {test.rare_share:.0%} of real together "
                             f"expect {RARE_MASS * test.min_expected:g} of {test.n} rows", n=test.n, worse="lower")
-    per_column = ItemDraws(columns, test.retention(draws.value, columns),
-                           np.array([test.retention(h, columns, r) for h, r in zip(draws.honest, draws.real)]),
-                           draws.n)
+    pooled = [test.retention(h, columns, r) for h, r in zip(draws.honest, draws.real)]
+    given_real = [test.retention(h, columns) for h in _counts_given_real(ctx, test)]
+    per_column = ItemDraws(columns, test.retention(draws.value, columns), np.array(pooled + given_real), draws.n)
     value, reference, worst = per_column.worst("lower", level=ctx.policy.band)
+    reference = replace(reference, method=SHARES_METHOD)
     details = {"worst": worst, "rare_below_share": test.rare_share,
                "columns": per_column.item_bands(level=ctx.policy.band)}
     return judge(RETENTION, value, reference, rule, n=test.n, details=details)
+
+
+def _counts_given_real(ctx: RunContext, test: CategoryTest) -> np.ndarray:
+    """Half of the retention band: honest counts given real (see ``counts_given_real``), as many as re-splits."""
+    holdout = {column: _counts(ctx, "holdout", column, None) for column in {c.column for c in test.categories}}
+    counts = np.array([holdout[c.column][c.position] for c in test.categories], dtype=float)
+    return counts_given_real(counts, len(ctx.tables.holdout), test.n, ctx.policy.resamples,
+                             ctx.rng("coverage.categories.given-real"))
 
 
 def _lost(ctx: RunContext, test: CategoryTest, draws: ItemDraws, rule: Rule) -> Measurement:
