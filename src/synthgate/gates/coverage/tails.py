@@ -6,7 +6,7 @@ the columns, against the holdout's minimum over the same columns at the same siz
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 import numpy as np
@@ -14,7 +14,8 @@ import numpy as np
 from synthgate.data import numeric_values
 from synthgate.gates.context import RunContext
 from synthgate.gates.coverage.common import ItemDraws, item_draws
-from synthgate.reference import Resplit
+from synthgate.reference import Resplit, actual_split
+from synthgate.reference.given_real import METHOD_SUFFIX as GIVEN_REAL, ratios_given_real
 from synthgate.verdict import Measurement, Rule, inconclusive, judge, skipped
 
 TAIL_QUANTILE = 0.01
@@ -136,9 +137,17 @@ def tail_measurements(ctx: RunContext, rule_of, *, min_expected: float) -> Itera
             yield inconclusive(mid, "no numerical column can be judged here: " + "; ".join(
                 f"{c}: {why}" for c, why in not_judged.items()), n=n, worse="lower", details={"not_judged": not_judged})
             continue
-        draws = item_draws(ctx, names, data.ratios(kind, names), mid)
+        draws = _given_real(ctx, item_draws(ctx, names, data.ratios(kind, names), mid), data.ratios(kind, names))
         ctx._cache[("coverage-tail-draws", kind)] = draws
         yield _judge_min(ctx, mid, draws, rule_of(mid), not_judged, what)
+
+
+def _given_real(ctx: RunContext, draws: ItemDraws, statistic) -> ItemDraws:
+    """The re-split ratios re-centred on the holdout's own ratio to real (``reference.given_real``)."""
+    n_real, n_holdout = len(ctx.tables.real), len(ctx.tables.holdout)
+    holdout = statistic("holdout", np.arange(n_holdout), actual_split(n_real, n_holdout))
+    honest = ratios_given_real(draws.honest, holdout, n=draws.n, n_real=n_real, n_holdout=n_holdout)
+    return ItemDraws(draws.names, draws.value, honest, draws.n)
 
 
 def _judgeable(data: TailData, kind: str, attr: str, n: int, min_expected: float) -> tuple[list, dict]:
@@ -181,6 +190,7 @@ def _judge_min(ctx: RunContext, mid: str, draws: ItemDraws, rule: Rule, not_judg
                             worse="lower", details=details, min_detectable=min(noise.values()))
     subset = ItemDraws([draws.names[i] for i in keep], draws.value[keep], draws.honest[:, keep], draws.n)
     value, reference, worst = subset.worst("lower", level=ctx.policy.band)
+    reference = replace(reference, method=f"{reference.method}, {GIVEN_REAL}")
     return judge(mid, value, reference, rule, n=draws.n, details={"worst": worst, **details})
 
 
