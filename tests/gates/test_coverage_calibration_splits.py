@@ -8,31 +8,16 @@ the band is now drawn given real, from the holdout's category shares (``referenc
 """
 
 import numpy as np
+import pytest
 
 from synthgate.reference.categories import SHARES_METHOD, counts_given_real
 from synthgate.verdict import Verdict
-from tests.gates.test_privacy_census_splits import RAW_DATA, census_run
-
-import pytest
-
-
-def adult_run(seed: int, ratio: float, gate: str):
-    from synthgate.calibration.harness import CALIBRATION_POLICY
-    from synthgate.calibration.plan import plan_cells
-    from synthgate.calibration.sources import load_source
-    from synthgate.calibration.splits import draw_roles, split_rng, take_roles
-    from synthgate.run import check
-
-    source = load_source("adult", None)
-    cell = plan_cells({"adult": source}, ratios=[ratio], power_ratios=[], gates=[gate], defects=(),
-                      base_policy=CALIBRATION_POLICY)[0]
-    tables = take_roles(source.frame, draw_roles(source.rows, cell.sizes, split_rng("adult", seed)))
-    return check(tables["real"], tables["holdout"], tables["synthetic"], metadata=source.metadata,
-                 policy=cell.policy, seed=seed)
+from tests.gates.test_privacy_census_splits import RAW_DATA, calibration_run, census_run
 
 
 def test_adult_rare_category_retention_is_judged_given_real():
-    retention = adult_run(8, 0.95, "coverage").gate("coverage").measurement("coverage.category_retention")
+    result = calibration_run("adult", None, 8, 0.95, "coverage")
+    retention = result.gate("coverage").measurement("coverage.category_retention")
     assert round(retention.value, 3) == 0.549
     assert retention.verdict not in (Verdict.WARN, Verdict.FAIL)
     assert retention.reference.method == SHARES_METHOD

@@ -18,16 +18,21 @@ pytestmark = pytest.mark.skipif(not RAW_DATA, reason="set SYNTHGATE_CALIBRATION_
 
 
 def census_run(seed: int, ratio: float, gate: str):
+    return calibration_run("census", RAW_DATA, seed, ratio, gate)
+
+
+def calibration_run(dataset: str, path: str | None, seed: int, ratio: float, gate: str):
+    """One honest false-alarm run of the calibration harness: ``gate`` on an independent real sample."""
     from synthgate.calibration.harness import CALIBRATION_POLICY
     from synthgate.calibration.plan import plan_cells
     from synthgate.calibration.sources import load_source
     from synthgate.calibration.splits import draw_roles, split_rng, take_roles
     from synthgate.run import check
 
-    source = load_source("census", RAW_DATA)
-    cell = plan_cells({"census": source}, ratios=[ratio], power_ratios=[], gates=[gate], defects=(),
+    source = load_source(dataset, path)
+    cell = plan_cells({dataset: source}, ratios=[ratio], power_ratios=[], gates=[gate], defects=(),
                       base_policy=CALIBRATION_POLICY)[0]
-    tables = take_roles(source.frame, draw_roles(source.rows, cell.sizes, split_rng("census", seed)))
+    tables = take_roles(source.frame, draw_roles(source.rows, cell.sizes, split_rng(dataset, seed)))
     return check(tables["real"], tables["holdout"], tables["synthetic"], metadata=source.metadata,
                  policy=cell.policy, seed=seed)
 
