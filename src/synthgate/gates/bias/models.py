@@ -10,8 +10,9 @@ Measurements (per classifier and grouping, the worst item kept):
 - ``bias.model_eo_diff``: the same for the equalized-odds difference (largest between-group gap in
   true- or false-positive rate).
 Reference: the same difference between two honest models trained on disjoint draws of pooled real rows
-(``model_replicates`` pairs), on bootstrap resamples of the evaluation rows: what an independent real
-sample in the synthetic's place gives, with training and evaluation noise both in the band.
+(``model_replicates`` pairs, each counted in both orders so the band is centred on 0), on bootstrap resamples
+of the evaluation rows: what an independent real sample in the synthetic's place gives, with training and
+evaluation noise both in the band.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from synthgate.gates.bias.calibrate import bands, group_sums, naming, ratio, ref
 from synthgate.gates.bias.data import BiasData
 from synthgate.gates.bias.groups import Grouping
 from synthgate.gates.context import RunContext
+from synthgate.reference.replicates import both_signs
 from synthgate.verdict import Measurement, Rule, inconclusive, judge, skipped
 
 IDS = ("bias.model_dp_diff", "bias.model_eo_diff")
@@ -70,9 +72,10 @@ def model_measurements(ctx: RunContext, data: BiasData, rules: dict[str, Rule]) 
                                       details={"too_small": _too_small(items, metric)}))
             continue
         values = np.array([i.values[metric]["synthetic"] - i.values[metric]["real"] for i in usable])
-        draws = np.column_stack([i.draws[metric]["honest0"] - i.draws[metric]["honest1"] for i in usable])
+        draws = both_signs(np.column_stack([i.draws[metric]["honest0"] - i.draws[metric]["honest1"]
+                                            for i in usable]))
         worst = worst_of(values, draws, worse="higher", level=ctx.policy.band, n=len(run.eval_rows),
-                         method="honest model pairs on evaluation bootstraps")
+                         method="honest model pairs, both orders, on evaluation bootstraps")
         name = {"dp": "Demographic-parity", "eo": "Equalized-odds"}[metric]
         details = {"worst": usable[worst.pick].summary(metric, ctx.policy.band),
                    "items": [i.summary(metric, ctx.policy.band) for i in usable],
@@ -246,7 +249,8 @@ class _Item:
             low, high = bands(self.draws[metric][name][:, None], level)
             out[f"{name}_trained"] = _num(self.values[metric][name])
             out[f"{name}_trained_interval"] = [_num(low[0]), _num(high[0])]
-        low, high = bands((self.draws[metric]["honest0"] - self.draws[metric]["honest1"])[:, None], level)
+        low, high = bands(both_signs(self.draws[metric]["honest0"] - self.draws[metric]["honest1"])[:, None],
+                          level)
         out["honest_difference_interval"] = [_num(low[0]), _num(high[0])]
         return out
 
