@@ -10,7 +10,7 @@ import json
 import math
 import tomllib
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -69,7 +69,14 @@ class Policy(BaseModel):
                                     "categories unseen in real before the input is refused")
     resamples: int = Field(100, ge=10, le=MAX_RESAMPLES, description="holdout resamples behind each honest "
                            f"reference band (10 to {MAX_RESAMPLES:,}: each costs a full recomputation of a statistic)")
-    band: float = Field(0.95, gt=0.5, lt=1, description="central share of honest resamples the band holds")
+    band: float = Field(0.95, gt=0.5, lt=1, description="central share of honest resamples the band holds "
+                        "(shared out among a gate's rules with band_per = \"gate\")")
+    band_per: Literal["measurement", "gate"] = Field(
+        "measurement", description="\"measurement\": every band holds `band`, so a gate of k rules may alarm up "
+                                   "to k times as often as one measurement; \"gate\": a gate of k rules (or rule "
+                                   "families) gives each band 1 - (1 - band) / k (Bonferroni), so an honest table "
+                                   "sets off a gate at most about (1 - band) / 2 of the time, at a cost in power "
+                                   "and more inconclusive measurements")
     mask_below: int = Field(10, ge=0, description="category labels with fewer real rows are masked in reports")
     fail_on: Verdict = Verdict.FAIL
     fail_on_inconclusive: list[str] = Field(default_factory=lambda: list(FAIL_ON_INCONCLUSIVE),

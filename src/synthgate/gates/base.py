@@ -80,6 +80,9 @@ class Gate(ABC):
     title: ClassVar[str] = ""
     needs: ClassVar[frozenset[Need]] = frozenset()
     rules: ClassVar[dict[str, Rule]] = {}
+    #: rules that measure one thing several ways and alarm together (e.g. one attack's AUC and its TPRs): a
+    #: family counts once when the gate's band level is shared out among its rules (policy ``band_per``)
+    families: ClassVar[tuple[tuple[str, ...], ...]] = ()
     Settings: ClassVar[type[BaseModel]] = NoSettings
 
     def run(self, ctx: RunContext) -> GateResult:
@@ -88,6 +91,7 @@ class Gate(ABC):
             result = GateResult.skipped(self.name, "needs " + ", ".join(sorted(n.value for n in missing)))
             return replace(result, title=self.title)
         started = time.perf_counter()
+        ctx = ctx.for_gate(self.band_shares())
         measurements = tuple(self.measure(ctx))
         details = self.report_details(ctx, measurements)
         result = GateResult(self.name, measurements, seconds=time.perf_counter() - started, details=details)
@@ -96,6 +100,12 @@ class Gate(ABC):
 
     @abstractmethod
     def measure(self, ctx: RunContext) -> Iterable[Measurement]: ...
+
+    @classmethod
+    def band_shares(cls) -> int:
+        """Among how many the gate's false-alarm budget is shared: its families plus its rules in none."""
+        grouped = {rule for family in cls.families for rule in family}
+        return len(cls.families) + len(set(cls.rules) - grouped)
 
     def rule(self, ctx: RunContext, measurement_id: str) -> Rule:
         return ctx.policy.rule(measurement_id, self.rules[measurement_id])

@@ -149,6 +149,18 @@ class RunContext:
         """The bounded samples recorded for ``gate`` so far, in recording order."""
         return tuple(self._cache.get(("samples", gate), {}).values())
 
+    def for_gate(self, rules: int) -> "RunContext":
+        """This run as one gate of ``rules`` rules sees it: the band level shared out among its measurements
+        (policy ``band_per``), the caches shared with every other gate."""
+        from dataclasses import replace
+
+        from synthgate.reference.family import family_level
+
+        if self.policy.band_per == "measurement" or rules <= 1:
+            return self
+        policy = self.policy.model_copy(update={"band": family_level(self.policy.band, rules)})
+        return replace(self, policy=policy, _cache=self._cache)
+
     def _cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
         if key not in self._cache:
             self._cache[key] = compute()

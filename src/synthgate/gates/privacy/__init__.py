@@ -67,6 +67,13 @@ class PrivacyGate(Gate):
     name = "privacy"
     title = "Privacy leakage"
     Settings = PrivacySettings
+    families = (("privacy.exact_copy_rate", "privacy.unique_copy_rate", "privacy.isolated_copy_rate",
+                 "privacy.exact_match_train_rate"),
+                ("privacy.near_copy_rate", "privacy.near_match_train_rate"),
+                ("privacy.dcr_close_share", "privacy.nearest_in_train_share"),
+                ("privacy.mia_distance_auc", *(i for i in _TPR_IDS if "distance" in i)),
+                ("privacy.mia_density_auc", *(i for i in _TPR_IDS if "density" in i)),
+                ("privacy.identifier_reuse_rate", "privacy.quasi_identifier_reuse_rate"))
     rules = {
         "privacy.dcr_close_share": Rule("higher", 0.03, 0.06, max_noise=0.05,
                                         description="share of synthetic rows closer to train than the "
