@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any, Callable, Protocol
 
@@ -12,6 +12,7 @@ import pandas as pd
 
 from synthgate.data import Encoding, Metadata, Schema, fit_encoding
 from synthgate.policy import Policy
+from synthgate.reference.family import family_level
 
 MASK = "‹rare›"
 
@@ -149,16 +150,12 @@ class RunContext:
         """The bounded samples recorded for ``gate`` so far, in recording order."""
         return tuple(self._cache.get(("samples", gate), {}).values())
 
-    def for_gate(self, rules: int) -> "RunContext":
-        """This run as one gate of ``rules`` rules sees it: the band level shared out among its measurements
-        (policy ``band_per``), the caches shared with every other gate."""
-        from dataclasses import replace
-
-        from synthgate.reference.family import family_level
-
-        if self.policy.band_per == "measurement" or rules <= 1:
+    def for_gate(self, shares: int) -> "RunContext":
+        """This run as a gate sees it: with policy ``band_per = "gate"`` the band level shared out among the
+        gate's ``shares`` rules or rule families; the caches shared with every other gate."""
+        if self.policy.band_per == "measurement" or shares <= 1:
             return self
-        policy = self.policy.model_copy(update={"band": family_level(self.policy.band, rules)})
+        policy = self.policy.model_copy(update={"band": family_level(self.policy.band, shares)})
         return replace(self, policy=policy, _cache=self._cache)
 
     def _cached(self, key: tuple, compute: Callable[[], Any]) -> Any:

@@ -72,8 +72,7 @@ def model_measurements(ctx: RunContext, data: BiasData, rules: dict[str, Rule]) 
                                       details={"too_small": _too_small(items, metric)}))
             continue
         values = np.array([i.values[metric]["synthetic"] - i.values[metric]["real"] for i in usable])
-        draws = both_signs(np.column_stack([i.draws[metric]["honest0"] - i.draws[metric]["honest1"]
-                                            for i in usable]))
+        draws = np.column_stack([i.honest_differences(metric) for i in usable])
         worst = worst_of(values, draws, worse="higher", level=ctx.policy.band, n=len(run.eval_rows),
                          method="honest model pairs, both orders, on evaluation bootstraps")
         name = {"dp": "Demographic-parity", "eo": "Equalized-odds"}[metric]
@@ -243,14 +242,17 @@ class _Item:
                  for m in ("dp", "eo")}
         return cls(kind, g.name, values, flip(draws), small)
 
+    def honest_differences(self, metric: str) -> np.ndarray:
+        """Honest-pair differences on the evaluation bootstraps, each pair in both orders."""
+        return both_signs(self.draws[metric]["honest0"] - self.draws[metric]["honest1"])
+
     def summary(self, metric: str, level: float) -> dict:
         out = {"model": self.kind, "grouping": self.grouping}
         for name in ("synthetic", "real"):
             low, high = bands(self.draws[metric][name][:, None], level)
             out[f"{name}_trained"] = _num(self.values[metric][name])
             out[f"{name}_trained_interval"] = [_num(low[0]), _num(high[0])]
-        low, high = bands(both_signs(self.draws[metric]["honest0"] - self.draws[metric]["honest1"])[:, None],
-                          level)
+        low, high = bands(self.honest_differences(metric)[:, None], level)
         out["honest_difference_interval"] = [_num(low[0]), _num(high[0])]
         return out
 
