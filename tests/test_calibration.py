@@ -128,6 +128,15 @@ def test_tally_counts_error_as_an_alarm_but_not_as_a_catch():
     assert power_status(Tally.of(["fail"] * 95 + ["warn"] * 5)) == "PASS"
 
 
+def test_a_defect_the_data_cannot_show_is_underpowered_but_one_passed_or_only_warned_about_is_a_miss():
+    # German credit copies at 200 rows (benchmarks/results/calibration): 1 FAIL, 4 WARN, 95 INCONCLUSIVE
+    assert power_status(Tally.of(["fail"] + ["warn"] * 4 + ["inconclusive"] * 95)) == "UNDERPOWERED"
+    assert power_status(Tally.of(["fail"] * 10 + ["inconclusive"] * 84 + ["pass"] * 6)) == "MISS"
+    # census outcome shift before stop 22: 14 FAIL, 84 WARN, 2 INCONCLUSIVE: a WARN is no catch
+    assert power_status(Tally.of(["fail"] * 14 + ["warn"] * 84 + ["inconclusive"] * 2)) == "MISS"
+    assert Tally.of(["pass", "skipped", "inconclusive"]).passed == 2
+
+
 # planted defects -----------------------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from synthgate.gates.bias import BiasGate
 from synthgate.gates.fidelity import FidelityGate
 from synthgate.run import build_context
 from synthgate.verdict import Verdict
-from tests.conftest import adult_split, honest_synthetic
+from tests.conftest import adult_split, honest_synthetic, independent_sample
 
 N = 6000  # 3000 real, 3000 holdout: enough evaluation rows for equalized odds by sex
 DATA_ONLY = {"models": []}
@@ -44,8 +44,10 @@ def passes_or_cannot_tell(m):
     return m.verdict is Verdict.PASS or (m.verdict is Verdict.INCONCLUSIVE and "smallest detectable" in m.reason)
 
 
-def test_holdout_as_synthetic_passes_every_measurement():
-    result = run(adult_split(N, 0).holdout)
+@pytest.mark.parametrize("size", [2000, 5000])
+def test_an_independent_real_sample_passes_every_measurement(size):
+    """Real rows disjoint from real and holdout (3,000 each), smaller and larger than the holdout."""
+    result = run(independent_sample(size, N, 0))
     assert result.verdict in (Verdict.PASS, Verdict.INCONCLUSIVE), result.summary
     assert [m.id for m in result.measurements if passes_or_cannot_tell(m)] == MEASURED
     skipped = {m.id: m.reason for m in result.measurements if m.verdict is Verdict.SKIPPED}
@@ -81,9 +83,8 @@ def test_skewed_outcome_fails_bias_while_fidelity_passes():
 
 
 def test_skewed_outcome_fails_on_the_data_alone_at_a_larger_size():
-    split = adult_split(16000, 0)
-    synthetic = defects.skew_outcome(split.holdout, group_column="sex", group="Female", target="income",
-                                     positive=">50K", factor=0.5, seed=0)
+    synthetic = defects.skew_outcome(independent_sample(10000, 16000, 0), group_column="sex", group="Female",
+                                     target="income", positive=">50K", factor=0.5, seed=0)
     result = run(synthetic, n=16000, bias=DATA_ONLY)
     dp = result.measurement("bias.dp_gap_amplification")
     assert dp.verdict is Verdict.FAIL
@@ -93,10 +94,10 @@ def test_skewed_outcome_fails_on_the_data_alone_at_a_larger_size():
 
 
 def test_dp_amplification_grows_with_the_planted_skew():
-    split = adult_split(16000, 0)
+    sample = independent_sample(10000, 16000, 0)
     values = []
     for factor in (1.0, 0.75, 0.5, 0.25):
-        synthetic = defects.skew_outcome(split.holdout, group_column="sex", group="Female", target="income",
+        synthetic = defects.skew_outcome(sample, group_column="sex", group="Female", target="income",
                                          positive=">50K", factor=factor, seed=0)
         values.append(sex_item(run(synthetic, n=16000, bias=DATA_ONLY).measurement("bias.dp_gap_amplification")))
     widening = [v["synthetic_gap"] - v["expected_gap"] for v in values]
@@ -128,17 +129,17 @@ def test_unmet_rebalance_fails_with_the_measured_numbers():
     assert result.measurement("bias.representation_gap").verdict is Verdict.FAIL
 
 
-def rebalanced_holdout(share=0.5, seed=0, n=N):
-    """Holdout rows drawn so that women make up ``share``: the rebalance the policy asks for."""
-    holdout = adult_split(n, seed).holdout
-    female = (holdout["sex"] == "Female").to_numpy()
+def rebalanced_sample(share=0.5, seed=0, n=N):
+    """Independent real rows drawn so that women make up ``share``: the rebalance the policy asks for."""
+    sample = independent_sample(4000, n, seed)
+    female = (sample["sex"] == "Female").to_numpy()
     p = np.where(female, share / female.sum(), (1 - share) / (~female).sum())
-    rows = np.random.default_rng(seed).choice(len(holdout), size=len(holdout), p=p)
-    return holdout.iloc[rows].reset_index(drop=True)
+    rows = np.random.default_rng(seed).choice(len(sample), size=len(sample), p=p)
+    return sample.iloc[rows].reset_index(drop=True)
 
 
 def test_met_rebalance_passes_and_is_not_a_distortion():
-    result = run(rebalanced_holdout(), bias={**DATA_ONLY, "rebalance": {"sex": {"Female": 0.5}}})
+    result = run(rebalanced_sample(), bias={**DATA_ONLY, "rebalance": {"sex": {"Female": 0.5}}})
     assert all(passes_or_cannot_tell(m) or m.verdict is Verdict.SKIPPED for m in result.measurements), result.summary
     assert result.measurement("bias.rebalance_share").verdict is Verdict.PASS
     share = result.measurement("bias.rebalance_share")
@@ -147,14 +148,14 @@ def test_met_rebalance_passes_and_is_not_a_distortion():
 
 
 def test_requested_target_rate_is_checked_and_replaces_real_as_the_comparison():
-    holdout = adult_split(N, 0).holdout
-    female_negative = np.flatnonzero((holdout["sex"] == "Female") & (holdout["income"] == "<=50K"))
-    female = int((holdout["sex"] == "Female").sum())
-    lifted = holdout.copy()
-    extra = int(0.3 * female) - int(((holdout["sex"] == "Female") & (holdout["income"] == ">50K")).sum())
+    sample = independent_sample(4000, N, 0)
+    female_negative = np.flatnonzero((sample["sex"] == "Female") & (sample["income"] == "<=50K"))
+    female = int((sample["sex"] == "Female").sum())
+    lifted = sample.copy()
+    extra = int(0.3 * female) - int(((sample["sex"] == "Female") & (sample["income"] == ">50K")).sum())
     lifted.loc[np.random.default_rng(0).choice(female_negative, extra, replace=False), "income"] = ">50K"
     asked = {**DATA_ONLY, "target_rate": {"sex": {"Female": 0.3}}}
-    met, unmet = run(lifted, bias=asked), run(holdout, bias=asked)
+    met, unmet = run(lifted, bias=asked), run(sample, bias=asked)
     assert met.measurement("bias.rebalance_rate").verdict is Verdict.PASS
     assert passes_or_cannot_tell(met.measurement("bias.dp_gap_reduction")), "a requested fix is no distortion"
     rate = unmet.measurement("bias.rebalance_rate")
@@ -165,15 +166,13 @@ def test_requested_target_rate_is_checked_and_replaces_real_as_the_comparison():
 
 
 def test_no_sensitive_attribute_skips_the_gate_with_the_reason():
-    split = adult_split(N, 0)
-    result = run(split.holdout, metadata={"target": "income", "positive": ">50K"})
+    result = run(independent_sample(2000, N, 0), metadata={"target": "income", "positive": ">50K"})
     assert result.verdict is Verdict.SKIPPED
     assert "sensitive" in result.skipped_reason and "metadata" in result.skipped_reason
 
 
 def test_no_target_skips_outcome_and_model_parts_but_judges_representation():
-    split = adult_split(N, 0)
-    result = run(split.holdout, metadata={"sensitive": ["sex", "race"]})
+    result = run(independent_sample(2000, N, 0), metadata={"sensitive": ["sex", "race"]})
     assert result.measurement("bias.representation_gap").verdict is Verdict.PASS
     for mid in MEASURED[1:]:
         m = result.measurement(mid)
@@ -182,7 +181,7 @@ def test_no_target_skips_outcome_and_model_parts_but_judges_representation():
 
 def test_minority_class_is_the_positive_label_when_none_is_declared():
     split = adult_split(N, 0)
-    ctx = build_context(split.real, split.holdout, split.holdout,
+    ctx = build_context(split.real, split.holdout, independent_sample(2000, N, 0),
                         metadata={"target": "income", "sensitive": ["sex"]}, policy={"gates": {"bias": DATA_ONLY}})
     result = BiasGate().run(ctx)
     assert result.details["positive"] == ">50K"
@@ -190,10 +189,10 @@ def test_minority_class_is_the_positive_label_when_none_is_declared():
 
 
 def test_small_groups_are_listed_and_all_too_small_is_inconclusive():
-    result = run(adult_split(N, 0).holdout, bias=DATA_ONLY)
+    result = run(independent_sample(2000, N, 0), bias=DATA_ONLY)
     small = result.measurement("bias.representation_gap").details["too_small"]
     assert {"grouping": "race", "group": "Other"}.items() <= next(s for s in small if s["group"] == "Other").items()
-    tiny = run(adult_split(N, 0).holdout, bias={**DATA_ONLY, "min_group_rows": 100_000})
+    tiny = run(independent_sample(2000, N, 0), bias={**DATA_ONLY, "min_group_rows": 100_000})
     gap = tiny.measurement("bias.representation_gap")
     assert gap.verdict is Verdict.INCONCLUSIVE
     assert 0 < gap.min_detectable < 0.2 and "fewer than 100000" in gap.reason
@@ -248,10 +247,11 @@ def test_report_plots_are_valid_specs_and_highlight_the_harmed_group():
 
 
 def test_false_alarms_on_data_measurements_over_20_seeds():
-    """Honest CART output and the holdout itself, 20 seeds each: at most 2 of 40 runs may warn or fail (5 %)."""
+    """Honest CART output and an independent real sample (1,000 or 3,000 rows against the 2,000-row holdout),
+    20 seeds each: at most 2 of 40 runs may warn or fail (5 %)."""
     alarms = []
     for seed in range(20):
-        for synthetic in (adult_split(4000, seed).holdout, honest_synthetic(4000, seed)):
+        for synthetic in (independent_sample(3000 if seed % 2 else 1000, 4000, seed), honest_synthetic(4000, seed)):
             result = run(synthetic, n=4000, seed=seed, bias=DATA_ONLY, resamples=50)
             if result.verdict.at_least(Verdict.WARN):
                 alarms.append((seed, result.summary))

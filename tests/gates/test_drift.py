@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from tests.conftest import adult_split
+from tests.conftest import adult_split, independent_sample
 
 from synthgate import defects
 from synthgate.gates.drift import DriftGate, c2st, columns
@@ -21,13 +21,20 @@ def run(fresh, n=4000, seed=0, policy=None):
     return DriftGate().run(ctx)
 
 
+def fresh_sample(size: int = 2000):
+    """Fresh real rows disjoint from real and holdout (the drift reference pools those two, so the holdout
+    itself as fresh data could not fail)."""
+    return independent_sample(size, 4000, 0)
+
+
 @functools.lru_cache(maxsize=1)
 def age_shifted_by_0_3_sigma():
-    return run(defects.shift_column(adult_split().holdout, column="age", sigma=0.3, seed=0))
+    return run(defects.shift_column(fresh_sample(), column="age", sigma=0.3, seed=0))
 
 
-def test_honest_fresh_data_passes():
-    result = run(adult_split().holdout)
+@pytest.mark.parametrize("size", [1200, 3000])
+def test_honest_fresh_data_passes(size):
+    result = run(fresh_sample(size))
     assert result.verdict is Verdict.PASS
     drifted = result.measurement("drift.columns_drifted")
     assert drifted.value == 0 and drifted.details["drifting"] == []
@@ -35,7 +42,7 @@ def test_honest_fresh_data_passes():
 
 
 def test_shift_of_one_numerical_column_by_0_2_sigma_fails_and_is_named():
-    fresh = defects.shift_column(adult_split().holdout, column="age", sigma=0.2, seed=0)
+    fresh = defects.shift_column(fresh_sample(), column="age", sigma=0.2, seed=0)
     result = run(fresh)
     drifted = result.measurement("drift.columns_drifted")
     assert drifted.verdict is Verdict.FAIL
@@ -48,15 +55,19 @@ def test_shift_of_one_numerical_column_by_0_2_sigma_fails_and_is_named():
 
 
 def test_changed_category_mix_fails_and_is_named():
-    holdout = adult_split().holdout
-    fresh = defects.change_category_mix(holdout, column="workclass", category="Self-emp-not-inc", factor=2.0, seed=0)
+    before = fresh_sample()
+    fresh = defects.change_category_mix(before, column="workclass", category="Self-emp-not-inc", factor=2.0, seed=0)
     drifted = run(fresh).measurement("drift.columns_drifted")
     assert drifted.verdict is Verdict.FAIL
-    assert drifted.details["drifting"] == ["workclass"]
+    # Whole rows are resampled, so the self-employed's hours come along (KS 0.03 -> 0.06 on this sample): a true
+    # drift too, but the mix change is the strongest.
+    assert "workclass" in drifted.details["drifting"]
+    effects = {c: drifted.details["columns"][c]["effect"] for c in drifted.details["drifting"]}
+    assert max(effects, key=effects.get) == "workclass"
     detail = drifted.details["columns"]["workclass"]
     mix = {entry["category"]: entry for entry in detail["mix"]}
     grown = mix["Self-emp-not-inc"]
-    assert grown["fresh"] == pytest.approx(2 * (holdout["workclass"] == "Self-emp-not-inc").mean(), abs=0.002)
+    assert grown["fresh"] == pytest.approx(2 * (before["workclass"] == "Self-emp-not-inc").mean(), abs=0.002)
     assert detail["effect"] == pytest.approx(grown["fresh"] - grown["real"], abs=0.02)  # TVD ≈ the share moved
 
 
@@ -69,7 +80,7 @@ def test_classifier_test_names_the_driving_column():
 def test_small_drift_below_the_smallest_effect_that_matters_passes():
     """Large samples make a 0.05 sd shift significant; the effect floor (KS 0.05) keeps it from failing."""
     split = adult_split(30000, 0)
-    fresh = defects.shift_column(split.holdout, column="fnlwgt", sigma=0.05, seed=0)
+    fresh = defects.shift_column(independent_sample(15000, 30000, 0), column="fnlwgt", sigma=0.05, seed=0)
     ctx = build_context(split.real, split.holdout, split.holdout, metadata=split.metadata, fresh=fresh,
                         policy={"resamples": 20})
     drifted = DriftGate().run(ctx).measurement("drift.columns_drifted")
@@ -81,8 +92,8 @@ def test_small_drift_below_the_smallest_effect_that_matters_passes():
 def test_false_alarms_at_most_5_percent_over_20_seeds():
     alarms = []
     for seed in range(20):
-        split = adult_split(3000, seed)
-        result = run(split.holdout, n=3000, seed=seed, policy={"resamples": 20})
+        fresh = independent_sample(1000 if seed % 2 else 2500, 3000, seed)  # holdout: 1,500 rows
+        result = run(fresh, n=3000, seed=seed, policy={"resamples": 20})
         if result.verdict is not Verdict.PASS:
             alarms.append(seed)
     assert len(alarms) <= 1, alarms
@@ -125,7 +136,7 @@ def test_classifier_auc_matches_R10_on_gaussians(delta, expected):
 
 def test_honest_ks_band_matches_R7():
     """R7: KS D under H0 has mean ≈ 0.87 √(2/n); at n = m = 2000, 0.0275 (fnlwgt is near-continuous)."""
-    fnlwgt = run(adult_split().holdout).measurement("drift.columns_drifted").details["columns"]["fnlwgt"]
+    fnlwgt = run(fresh_sample()).measurement("drift.columns_drifted").details["columns"]["fnlwgt"]
     assert 0.021 < fnlwgt["honest_median"] < 0.031
     assert fnlwgt["honest_high"] == pytest.approx(1.358 * np.sqrt(2 / 2000), rel=0.2)
 
@@ -152,8 +163,10 @@ def test_contract_with_fresh_data_and_a_dated_generator():
     from synthgate.result import CheckResult
 
     split = adult_split(2000, 1)
-    fresh = defects.shift_column(split.holdout, column="age", sigma=0.3, seed=0)
-    ctx = build_context(split.real, split.holdout, split.holdout, metadata={**split.metadata, "generator": {
+    outside = independent_sample(1800, 2000, 1)  # fresh rows, then synthetic rows: disjoint real samples
+    fresh = defects.shift_column(outside.iloc[:1000], column="age", sigma=0.3, seed=0)
+    synthetic = outside.iloc[1000:].reset_index(drop=True)
+    ctx = build_context(split.real, split.holdout, synthetic, metadata={**split.metadata, "generator": {
         "created": "2025-01-01"}}, fresh=fresh, policy={"resamples": 20, "gates": {"drift": {"today": "2025-03-01"}}})
     before = {r: table_fingerprint(ctx.tables[r]) for r in ctx.tables.roles()}
     first, second = DriftGate().run(ctx), DriftGate().run(ctx)

@@ -177,4 +177,4 @@ def _print_summary(result) -> None:
 
 
 def _status(status: str) -> str:
-    return {"PASS": "[green]PASS[/]", "MISS": "[bold red]MISS[/]"}.get(status, status)
+    return {"PASS": "[green]PASS[/]", "MISS": "[bold red]MISS[/]", "UNDERPOWERED": "[yellow]UNDERPOWERED[/]"}.get(status, status)

@@ -16,6 +16,9 @@ from synthgate.verdict import Verdict
 
 FALSE_ALARM_TARGET = 0.05   # at most this share of WARN-or-worse on independent real samples
 POWER_TARGET = 0.95         # at least this share of planted defects at FAIL
+#: a power cell below target is UNDERPOWERED, not a MISS, when the gate said "cannot tell" (INCONCLUSIVE) in at
+#: least this share of seeds and passed the defect in at most 1 - target: too little data, honestly reported
+UNDERPOWERED_INCONCLUSIVE = 0.5
 LEVEL = 0.95
 
 
@@ -46,6 +49,7 @@ class Tally:
     inconclusive: int = 0
     skipped: int = 0
     error: int = 0
+    passed: int = 0
 
     @classmethod
     def of(cls, verdicts: Iterable[str]) -> "Tally":
@@ -53,7 +57,8 @@ class Tally:
         return cls(n=len(found), warn_or_worse=sum(v.at_least(Verdict.WARN) for v in found),
                    fail=sum(v.at_least(Verdict.FAIL) for v in found),
                    inconclusive=sum(v is Verdict.INCONCLUSIVE for v in found),
-                   skipped=sum(v is Verdict.SKIPPED for v in found), error=sum(v is Verdict.ERROR for v in found))
+                   skipped=sum(v is Verdict.SKIPPED for v in found), error=sum(v is Verdict.ERROR for v in found),
+                   passed=sum(v.passes for v in found))
 
     def share(self, count: int) -> float | None:
         return None if self.n == 0 else count / self.n
@@ -63,6 +68,7 @@ class Tally:
         low_f, high_f = clopper_pearson(self.fail, self.n)
         return {"seeds": self.n, "warn_or_worse": self.warn_or_worse, "fail": self.fail,
                 "inconclusive": self.inconclusive, "skipped": self.skipped, "error": self.error,
+                "passed": self.passed, "passed_share": self.share(self.passed),
                 "warn_or_worse_share": self.share(self.warn_or_worse), "fail_share": self.share(self.fail),
                 "inconclusive_share": self.share(self.inconclusive), "skipped_share": self.share(self.skipped),
                 "warn_or_worse_ci": [low_w, high_w], "fail_ci": [low_f, high_f]}
@@ -78,10 +84,16 @@ def false_alarm_status(tally: Tally, target: float = FALSE_ALARM_TARGET) -> str:
 
 
 def power_status(tally: Tally, target: float = POWER_TARGET) -> str:
-    """PASS when the defect's gate is at FAIL (a crash is not a catch) in at least the target share of seeds."""
+    """PASS when the defect's gate is at FAIL (a crash is not a catch) in at least the target share of seeds;
+    UNDERPOWERED when it is not, but the gate mostly said it could not tell (INCONCLUSIVE) and passed the defect
+    in at most ``1 - target`` of seeds; MISS otherwise (the defect was passed, or only warned about)."""
     if tally.n == 0:
         return "NO DATA"
-    return "PASS" if tally.fail - tally.error >= target * tally.n - 1e-9 else "MISS"
+    if tally.fail - tally.error >= target * tally.n - 1e-9:
+        return "PASS"
+    if tally.inconclusive >= UNDERPOWERED_INCONCLUSIVE * tally.n and tally.passed <= (1 - target) * tally.n + 1e-9:
+        return "UNDERPOWERED"
+    return "MISS"
 
 
 def _by_cell(records: Iterable[dict], cells: Iterable[Cell]) -> dict[Cell, list[dict]]:
@@ -155,7 +167,7 @@ def power_matrix(records: Iterable[dict], cells: Iterable[Cell], *, target: floa
                                       "catch); WARN-or-worse shown beside",
             "cells": rows, "seconds": _seconds(grouped),
             "summary": {"cells": len(statuses), "pass": statuses.count("PASS"), "miss": statuses.count("MISS"),
-                        "no_data": statuses.count("NO DATA")}}
+                        "underpowered": statuses.count("UNDERPOWERED"), "no_data": statuses.count("NO DATA")}}
 
 
 def _seconds(grouped: dict[Cell, list[dict]]) -> list[dict[str, Any]]:

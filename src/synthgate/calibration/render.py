@@ -79,17 +79,23 @@ def power_markdown(doc: dict[str, Any]) -> str:
     lines += [f"**Target:** each planted defect caught (its gate at FAIL) in at least {doc['target']:.0%} of seeds; "
               "WARN-or-worse is shown beside it. The 95 % Clopper-Pearson interval of the caught share is given.", "",
               f"**Result:** {summary['pass']} of {summary['cells']} cells PASS, {summary['miss']} MISS"
-              + (f", {summary['no_data']} without runs" if summary["no_data"] else "") + ".", ""]
+              + (f", {summary['underpowered']} UNDERPOWERED" if summary.get("underpowered") else "")
+              + (f", {summary['no_data']} without runs" if summary["no_data"] else "") + ".", "",
+              "UNDERPOWERED: below target, but the gate said INCONCLUSIVE (the data cannot tell) in at least half "
+              f"of the seeds and PASSed the defect in at most {1 - doc['target']:.0%}: too little data for this "
+              "effect, reported as such rather than passed. Column PASSED counts seeds where the defect went "
+              "through unnoticed.", ""]
     lines += _settings(doc)
     lines += ["## Defect x data set x size", "",
               "| defect | gate | data set | synthetic rows (ratio) | seeds | caught (FAIL) | WARN+ | INCONCLUSIVE "
-              "| caught 95 % CI | status | measurements at FAIL (seeds) |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "| PASSED | caught 95 % CI | status | measurements at FAIL (seeds) |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in doc["cells"]:
         firing = ", ".join(f"{mid} ({n})" for mid, n in list(r["failing_measurements"].items())[:3]) or "none"
         lines.append(f"| {r['defect']} | {r['gate']} | {r['dataset']} | {r['synthetic_rows']} ({r['ratio']:g}) | "
                      f"{r['seeds']} | {_count(r, 'caught')} | {_count(r, 'warn_or_worse')} | "
-                     f"{_count(r, 'inconclusive')} | {_ci(r['caught_ci'])} | **{r['status']}** | {firing} |")
+                     f"{_count(r, 'inconclusive')} | {_count(r, 'passed')} | {_ci(r['caught_ci'])} | "
+                     f"**{r['status']}** | {firing} |")
     lines += ["", "## What was planted", ""]
     for name, text in doc.get("defects", {}).items():
         lines.append(f"- **{name}**: {text}")
