@@ -11,7 +11,7 @@ from synthgate.gates import ALL_GATES
 from synthgate.result import CheckResult
 from synthgate.run import build_context
 from synthgate.verdict import Verdict
-from tests.conftest import adult_split
+from tests.conftest import adult_split, independent_sample
 
 
 def fingerprints(ctx):
@@ -55,11 +55,13 @@ def test_gate_contract(gate, small_ctx):
 def measured_ctx():
     """Fresh data (drift measured), a dated generator and a DP requirement: the paths small_ctx skips."""
     split = adult_split(2000, 1)
-    fresh = defects.shift_column(split.holdout, column="age", sigma=0.3, seed=0)
+    outside = independent_sample(1800, 2000, 1)  # fresh rows, then synthetic rows: disjoint real samples
+    fresh = defects.shift_column(outside.iloc[:1000], column="age", sigma=0.3, seed=0)
+    synthetic = outside.iloc[1000:].reset_index(drop=True)
     metadata = {**split.metadata, "generator": {"name": "g", "created": "2025-01-01", "dp_epsilon": 2.0}}
     policy = {"resamples": 20, "gates": {"drift": {"today": "2025-03-01"},
                                          "privacy": {"sensitive_data": True, "max_epsilon": 1.0}}}
-    return build_context(split.real, split.holdout, split.holdout, metadata=metadata, fresh=fresh, policy=policy)
+    return build_context(split.real, split.holdout, synthetic, metadata=metadata, fresh=fresh, policy=policy)
 
 
 @pytest.mark.parametrize("gate", ALL_GATES, ids=lambda g: g.name)

@@ -101,7 +101,8 @@ def test_report_details_hold_the_plots_data(honest):
 
 def test_tiny_tables_are_inconclusive_not_passed():
     split = adult_split(400, 3)  # 200 rows: no column expects 5 rows beyond its 1 %/99 % quantiles
-    result = CoverageGate().run(build_context(split.real, split.holdout, split.holdout, metadata=split.metadata,
+    result = CoverageGate().run(build_context(split.real, split.holdout, independent_sample(300, 400, 3),
+                                              metadata=split.metadata,
                                               policy={"min_rows": 100, "resamples": 30, "max_unseen_share": 0.05}))
     tails = result.measurement("coverage.tail_ratio_min")
     assert tails.verdict is Verdict.INCONCLUSIVE

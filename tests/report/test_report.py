@@ -282,12 +282,13 @@ def test_rendering_leaves_matplotlib_global_state_alone():
 
 
 def test_a_real_fidelity_check_renders(tmp_path):
-    from synthgate.datasets import load_adult
+    from synthgate.datasets import load_adult, load_adult_independent
     from synthgate.gates.fidelity import FidelityGate
     from synthgate.run import check
 
     split = load_adult(1, n=4000)
-    result = check(split.real, split.holdout, split.holdout, metadata=split.metadata, policy={"resamples": 20},
+    synthetic = load_adult_independent(1, n=4000, size=2500)
+    result = check(split.real, split.holdout, synthetic, metadata=split.metadata, policy={"resamples": 20},
                    gates=[FidelityGate()])
     _, html_path = write_report(result, tmp_path)
     html = html_path.read_text(encoding="utf-8")
