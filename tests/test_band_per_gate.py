@@ -49,3 +49,19 @@ def test_a_gate_band_is_wider_and_shares_the_caches():
     narrow, wide = results["measurement"].reference, results["gate"].reference
     assert results["gate"].value == results["measurement"].value
     assert wide.high > narrow.high and wide.value == pytest.approx(narrow.value)
+
+
+def test_the_shared_out_band_level_is_in_the_json_and_the_report(tmp_path):
+    from synthgate.report import write_report
+    from synthgate.run import check
+
+    split = adult_split(2000)
+    result = check(split.real, split.holdout, independent_sample(800, n=2000), metadata=split.metadata,
+                   policy={"band_per": "gate", "resamples": 20}, gates=[FidelityGate()])
+    band = result.gate("fidelity").details["band"]
+    assert band == {"level": pytest.approx(0.9875), "policy": 0.95, "shared_among": 4, "per": "gate"}
+    _, html = write_report(result, tmp_path)
+    assert "Honest bands at 98.75 %" in html.read_text(encoding="utf-8")
+    default = check(split.real, split.holdout, independent_sample(800, n=2000), metadata=split.metadata,
+                    policy={"resamples": 20}, gates=[FidelityGate()])
+    assert "band" not in default.gate("fidelity").details
