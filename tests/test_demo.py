@@ -33,7 +33,8 @@ def test_honest_variant_fails_only_on_its_real_leak(demo):
     verdicts = {g.gate: g.verdict for g in result.gates if g.gate != "privacy"}
     assert Verdict.FAIL not in verdicts.values() and Verdict.ERROR not in verdicts.values(), verdicts
     failing = {m.id for m in result.gate("privacy").measurements if m.verdict is Verdict.FAIL}
-    assert failing <= {"privacy.near_copy_rate", "privacy.near_match_train_rate"}, failing
+    assert failing <= {"privacy.near_copy_rate", "privacy.near_category_rate", "privacy.near_match_train_rate"}, \
+        failing
 
 
 def test_control_row_passes_every_gate(demo):
