@@ -9,7 +9,7 @@ import pytest
 
 from synthgate.reference.replicates import both_signs
 from synthgate.verdict import Verdict
-from tests.gates.test_privacy_census_splits import calibration_run
+from tests.gates.test_privacy_census_splits import RAW_DATA, calibration_run
 
 
 @pytest.mark.parametrize("seed, ratio", [(56, 0.5), (33, 0.5), (72, 0.95)])
@@ -25,3 +25,13 @@ def test_both_signs_centres_any_pair_draws_on_zero():
     draws = np.array([[0.03, 0.1], [0.05, -0.2], [0.04, 0.0]])
     out = both_signs(draws)
     assert out.shape == (6, 2) and np.allclose(out.mean(axis=0), 0.0)
+
+
+@pytest.mark.skipif(not RAW_DATA, reason="set SYNTHGATE_CALIBRATION_DATA to a scripts/fetch_calibration_data.sh folder")
+def test_a_group_losing_its_positive_outcomes_fails():
+    """Power cell outcome_shift, census-income, 2,000 rows, seed 0: men's positive rate 0.105 -> 0.005 (women's up
+    9 points). Only a WARN before: the fail line was 10 points beyond a +-3-point band (14 of 100 seeds caught)."""
+    result = calibration_run("census", RAW_DATA, 0, 2.0, "bias", defect="outcome_shift")
+    gap = result.gate("bias").measurement("bias.outcome_rate_gap")
+    assert gap.verdict is Verdict.FAIL, gap.reason
+    assert abs(gap.value) == pytest.approx(0.10, abs=0.02)

@@ -178,7 +178,8 @@ def test_two_percent_near_copies_fail_the_gate():
     found = leaky.measurement("privacy.near_copy_rate")
     assert found.verdict is Verdict.FAIL and leaky.verdict is Verdict.FAIL
     assert found.details["numbers_moved"] - honest.measurement("privacy.near_copy_rate").details[
-        "numbers_moved"] >= 30  # most of the 40 planted rows lie inside the data's radius
+        "numbers_moved"] >= 30  # most of the 40 planted rows are far closer to their record than its neighbours
+    assert "distance_ratio" in found.details and "radius" not in found.details
 
 
 def test_one_category_changed_with_numbers_exact_is_a_near_copy():
@@ -188,9 +189,10 @@ def test_one_category_changed_with_numbers_exact_is_a_near_copy():
     donors["workclass"] = np.where(donors["workclass"] == "Private", "Self-emp-not-inc", "Private")
     leaky.iloc[:40] = donors.to_numpy()
     ctx = context(real, holdout, leaky.astype(synthetic.dtypes.to_dict()))
-    radius, source = near.near_radius(ctx, 0.01, None)
-    found = near.near_copy_rate(ctx, rule(ctx, "privacy.near_copy_rate"), radius, source)
+    radius, _ = near.near_radius(ctx, 0.01, None)
+    found = near.near_category_rate(ctx, rule(ctx, "privacy.near_category_rate"), radius, near.near_ratio(ctx, 0.005))
     assert found.details["one_category_changed"] >= 38 and found.verdict is Verdict.FAIL
+    assert PrivacyGate().run(ctx).measurement("privacy.near_category_rate").verdict is Verdict.FAIL
 
 
 def test_the_near_radius_is_an_order_statistic_of_the_training_rows_own_distances():
@@ -207,3 +209,21 @@ def test_the_near_radius_is_an_order_statistic_of_the_training_rows_own_distance
     assert near.near_radius(ctx, 0.01, 0.002) == (0.002, "policy near_copy_radius")
     moved, _ = near.near_flags(ctx, "holdout", radius)
     assert 0.004 < moved.mean() < 0.02
+
+
+def test_the_distance_ratio_threshold_is_a_leave_one_out_quantile_of_the_training_rows():
+    """Training row i as a fresh row: d(i, j) / d(j, j's nearest training row other than i), j = i's nearest;
+    the holdout's share at or below the 0.5 % quantile is an honest estimate of a fresh row's (about 0.5 %)."""
+    real, holdout, synthetic = tables(4000, 2000, 2000)
+    ctx = context(real, holdout, synthetic)
+    ratio = near.near_ratio(ctx, 0.005)
+    found = ctx.neighbors("real", "real", 2)
+    i = 0
+    j = found.indices[i, 0]
+    isolation_j = found.distances[j, 1] if found.indices[j, 0] == i else found.distances[j, 0]
+    assert 0 < ratio < 1 and np.isfinite(found.distances[i, 0] / isolation_j)
+    radius, _ = near.near_radius(ctx, 0.01, None)
+    moved, _ = near.near_flags(ctx, "holdout", radius, ratio)
+    assert 0.0005 < moved.mean() < 0.015
+    ratios = near.distance_ratios(ctx, "holdout")
+    assert moved.sum() <= (ratios <= ratio * (1 + 1e-4)).sum()

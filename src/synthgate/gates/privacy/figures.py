@@ -16,7 +16,7 @@ DCR_POINTS = 40
 COPY_IDS = {"privacy.exact_copy_rate": "exact copies", "privacy.unique_copy_rate": "copies of unique records",
             "privacy.isolated_copy_rate": "copies of isolated unique records",
             "privacy.exact_match_train_rate": "exact matches credited to train",
-            "privacy.near_copy_rate": "near copies", "privacy.near_match_train_rate": "near rows credited to train", "privacy.identifier_reuse_rate": "identifier reuse (worst column)",
+            "privacy.near_copy_rate": "near copies", "privacy.near_category_rate": "one category changed", "privacy.near_match_train_rate": "near rows credited to train", "privacy.identifier_reuse_rate": "identifier reuse (worst column)",
             "privacy.quasi_identifier_reuse_rate": "quasi-identifier reuse (worst combination)"}
 
 

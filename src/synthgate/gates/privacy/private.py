@@ -23,14 +23,14 @@ from synthgate.gates.privacy.near import near_pairs
 COLUMNS = ("finding", "synthetic_row", "real_row", "column")
 
 
-def records(ctx: RunContext, radius: float | None) -> pd.DataFrame:
+def records(ctx: RunContext, radius: float | None, ratio: float | None = None) -> pd.DataFrame:
     """The private findings of this run (empty when there are none); ``radius`` None when distances were skipped."""
     parts = []
     if radius is not None:
         rows, partners, unique = copy_pairs(ctx)
         parts.append(_part("exact_copy", rows, partners))
         parts.append(_part("copy_of_unique_record", rows[unique], partners[unique]))
-        parts.append(_part("near_copy", *near_pairs(ctx, radius)))
+        parts.append(_part("near_copy", *near_pairs(ctx, radius, ratio)))
         hits = ctx._cache.get(("privacy-outlier-pairs",))
         if hits is not None:
             parts.append(_part("outlier_hit", *hits))
