@@ -190,7 +190,7 @@ def test_one_category_changed_with_numbers_exact_is_a_near_copy():
     leaky.iloc[:40] = donors.to_numpy()
     ctx = context(real, holdout, leaky.astype(synthetic.dtypes.to_dict()))
     radius, _ = near.near_radius(ctx, 0.01, None)
-    found = near.near_category_rate(ctx, rule(ctx, "privacy.near_category_rate"), radius, near.near_ratio(ctx, 0.005))
+    found = near.near_category_rate(ctx, rule(ctx, "privacy.near_category_rate"), radius, near.near_ratio(ctx, 0.01))
     assert found.details["one_category_changed"] >= 38 and found.verdict is Verdict.FAIL
     assert PrivacyGate().run(ctx).measurement("privacy.near_category_rate").verdict is Verdict.FAIL
 
@@ -213,10 +213,10 @@ def test_the_near_radius_is_an_order_statistic_of_the_training_rows_own_distance
 
 def test_the_distance_ratio_threshold_is_a_leave_one_out_quantile_of_the_training_rows():
     """Training row i as a fresh row: d(i, j) / d(j, j's nearest training row other than i), j = i's nearest;
-    the holdout's share at or below the 0.5 % quantile is an honest estimate of a fresh row's (about 0.5 %)."""
+    the holdout's share at or below the 1 % quantile is an honest estimate of a fresh row's (about 1 %)."""
     real, holdout, synthetic = tables(4000, 2000, 2000)
     ctx = context(real, holdout, synthetic)
-    ratio = near.near_ratio(ctx, 0.005)
+    ratio = near.near_ratio(ctx, 0.01)
     found = ctx.neighbors("real", "real", 2)
     i = 0
     j = found.indices[i, 0]

@@ -3,7 +3,7 @@
 ``privacy.near_copy_rate``: the share of synthetic rows that are not exact copies of a training row but lie
 far closer to their closest training record than that record's own closest other training record (numbers
 moved, categories kept): the *distance ratio* d(row, record) / d(record, its nearest other training row) at or
-below the ``near_ratio_quantile`` (default 0.5 %) of the training rows' own ratios, each training row taken
+below the ``near_ratio_quantile`` (default 1 %, as the radius below) of the training rows' own ratios, each training row taken
 out in turn as if it were a fresh row (its nearest record's isolation then computed without it). A ratio is
 scale-free, so a near copy of an isolated person stands out where natural close pairs are common: census-income
 (many records one year of age from another) had a natural 2 % within the distance radius below, which hid 2 %

@@ -22,7 +22,7 @@ class PrivacySettings(BaseModel):
     near_copy_quantile: float = Field(0.01, gt=0, lt=0.5, description="near-copy radius: this quantile of the "
                                                                       "training rows' distances to their closest "
                                                                       "other training row")
-    near_ratio_quantile: float = Field(0.005, gt=0, lt=0.5, description="near copies (numbers moved): this "
+    near_ratio_quantile: float = Field(0.01, gt=0, lt=0.5, description="near copies (numbers moved): this "
                                                                         "quantile of the training rows' "
                                                                         "leave-one-out distance ratios")
     near_copy_radius: float | None = Field(None, gt=0, description="a fixed near-copy radius (shared encoding) "
