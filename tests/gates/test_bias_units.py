@@ -12,7 +12,7 @@ from synthgate.gates.bias.data import BiasData
 from synthgate.gates.bias.models import _fairness
 from synthgate.policy import Policy
 from synthgate.run import build_context
-from tests.conftest import adult_split
+from tests.conftest import adult_split, independent_sample
 
 
 def random_predictions(seed, n=3000, groups=4):
@@ -82,7 +82,7 @@ def test_worst_of_either_direction():
 
 def context(policy=None, n=4000, seed=0, synthetic=None):
     split = adult_split(n, seed)
-    return build_context(split.real, split.holdout, split.holdout if synthetic is None else synthetic,
+    return build_context(split.real, split.holdout, independent_sample(1500, n, seed) if synthetic is None else synthetic,
                          metadata=split.metadata, policy=Policy.model_validate(policy or {}))
 
 
@@ -120,7 +120,7 @@ def test_unknown_group_in_a_request_is_an_error_that_names_it():
 def test_numerical_sensitive_attribute_is_cut_at_real_quartiles():
     split = adult_split(4000, 0)
     meta = dict(split.metadata, sensitive=["age"])
-    ctx = build_context(split.real, split.holdout, split.holdout, metadata=meta,
+    ctx = build_context(split.real, split.holdout, independent_sample(1500, 4000, 0), metadata=meta,
                         policy={"gates": {"bias": {"models": []}}})
     data = BiasData.of(ctx, BiasSettings(models=[]))
     (age,) = data.groupings
@@ -131,7 +131,7 @@ def test_numerical_sensitive_attribute_is_cut_at_real_quartiles():
 
 def test_intersection_labels_are_masked_when_rare_in_real():
     split = adult_split(4000, 0)
-    ctx = build_context(split.real, split.holdout, split.holdout, metadata=split.metadata,
+    ctx = build_context(split.real, split.holdout, independent_sample(1500, 4000, 0), metadata=split.metadata,
                         policy={"mask_below": 30})
     data = BiasData.of(ctx, BiasSettings(models=[]))
     pair = next(g for g in data.groupings if g.name == "sex × race")

@@ -3,7 +3,7 @@
 from datetime import date, datetime, timezone
 
 import pytest
-from tests.conftest import adult_split
+from tests.conftest import adult_split, independent_sample
 
 from synthgate.gates.drift import DriftGate
 from synthgate.ledger import Ledger
@@ -16,7 +16,7 @@ MADE = datetime(2025, 1, 10, 9, 30, tzinfo=timezone.utc)
 def age(*, today, metadata=None, ledger=None, drift=None):
     split = adult_split(2000, 1)
     meta = {**split.metadata, **(metadata or {})}
-    ctx = build_context(split.real, split.holdout, split.holdout, metadata=meta, ledger=ledger,
+    ctx = build_context(split.real, split.holdout, independent_sample(800, 2000, 1), metadata=meta, ledger=ledger,
                         policy={"gates": {"drift": {"today": today, **(drift or {})}}})
     return DriftGate().run(ctx).measurement("drift.generator_age")
 
