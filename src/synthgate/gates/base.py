@@ -91,13 +91,13 @@ class Gate(ABC):
             result = GateResult.skipped(self.name, "needs " + ", ".join(sorted(n.value for n in missing)))
             return replace(result, title=self.title)
         started = time.perf_counter()
-        policy_band = ctx.policy.band
-        ctx = ctx.for_gate(self.band_shares())
+        policy_band, shares = ctx.policy.band, self.band_shares()
+        ctx = ctx.for_gate(shares)
         measurements = tuple(self.measure(ctx))
         details = self.report_details(ctx, measurements)
         if ctx.policy.band != policy_band:
             details = {**details, "band": {"level": ctx.policy.band, "policy": policy_band,
-                                           "shared_among": self.band_shares(), "per": "gate"}}
+                                           "shared_among": shares, "per": "gate"}}
         result = GateResult(self.name, measurements, seconds=time.perf_counter() - started, details=details)
         return GateResult(result.gate, measurements, seconds=result.seconds, details=details,
                           summary=self.summarise(result), title=self.title, samples=ctx.samples(self.name))
